@@ -1,0 +1,49 @@
+export interface ParsedArgs {
+  readonly positionals: string[];
+  readonly flags: Map<string, string | true>;
+}
+
+/** Parses `--name value`, `--name=value` and bare `--flag`; the flags that take no value are listed. */
+export function parseArgs(
+  argv: readonly string[],
+  booleanFlags: ReadonlySet<string> = new Set(),
+): ParsedArgs {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq !== -1) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else if (
+      booleanFlags.has(arg.slice(2)) ||
+      i + 1 >= argv.length ||
+      (argv[i + 1] as string).startsWith('--')
+    ) {
+      flags.set(arg.slice(2), true);
+    } else {
+      flags.set(arg.slice(2), argv[i + 1] as string);
+      i++;
+    }
+  }
+  return { positionals, flags };
+}
+
+export function integerFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const value = args.flags.get(name);
+  if (value === undefined) return fallback;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number))
+    throw new Error(`--${name} takes a whole number, got ${value === true ? 'nothing' : value}`);
+  return number;
+}
+
+export function stringFlag(args: ParsedArgs, name: string, fallback: string): string {
+  const value = args.flags.get(name);
+  if (value === true) throw new Error(`--${name} takes a value`);
+  return value ?? fallback;
+}

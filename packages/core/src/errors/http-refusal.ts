@@ -1,0 +1,92 @@
+import { catalogue, type ErrorCode } from './catalogue.js';
+
+/** Reason phrases for the statuses wsgate answers with (RFC 9110 §15). */
+export const statusText: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
+
+export interface RefusalOptions {
+  /** What exactly was wrong with this request (safe to show; no secrets). */
+  readonly detail?: string;
+  /** The request's Accept header: JSON is answered when it asks for application/json. */
+  readonly accept?: string | undefined;
+  /** Extra headers, e.g. `WWW-Authenticate` supplied by the application. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Overrides the catalogue status (e.g. an application's own 4xx). */
+  readonly status?: number;
+}
+
+export interface HttpRefusal {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export function wantsJson(accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/(?:[\w.+-]+\+)?json\b/i.test(accept);
+}
+
+/** Builds the HTTP answer for a refused handshake from its catalogue entry. */
+export function buildRefusal(code: ErrorCode, options: RefusalOptions = {}): HttpRefusal {
+  const entry = catalogue[code];
+  let status = options.status ?? entry.status ?? 400;
+  // RFC 9110 §15.5.2: a 401 must name an authentication scheme; without one the answer is 403.
+  if (status === 401 && options.headers?.['WWW-Authenticate'] === undefined) status = 403;
+  const text = statusText[status] ?? 'Error';
+  const json = wantsJson(options.accept);
+  const body = json
+    ? `${JSON.stringify({
+        error: {
+          code,
+          status,
+          title: entry.title,
+          ...(options.detail ? { detail: options.detail } : {}),
+          cause: entry.cause,
+          fix: entry.fix,
+        },
+      })}\n`
+    : `${status} ${text}: ${code}\n${entry.title}.${options.detail ? `\n${options.detail}` : ''}\nCause: ${entry.cause}\nFix: ${entry.fix}\n`;
+  return {
+    code,
+    status,
+    statusText: text,
+    headers: {
+      ...entry.headers,
+      ...options.headers,
+      'X-WSGate-Error': code,
+      'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+    },
+    body,
+  };
+}
+
+/** Serializes a refusal as the bytes of an HTTP/1.1 response, ready for a raw socket. */
+export function serializeRefusal(refusal: HttpRefusal): string {
+  const bodyBytes = new TextEncoder().encode(refusal.body).length;
+  let head = `HTTP/1.1 ${refusal.status} ${refusal.statusText}\r\n`;
+  const headers: Record<string, string> = {
+    ...refusal.headers,
+    'Content-Length': String(bodyBytes),
+  };
+  // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to; the socket is closed after any refusal.
+  headers.Connection = refusal.headers.Upgrade === undefined ? 'close' : 'Upgrade, close';
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n${refusal.body}`;
+}

@@ -1,0 +1,3 @@
+export * from './errors/index.js';
+export * from './node/index.js';
+export * from './protocol/index.js';

@@ -1,0 +1,465 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
+import { type LogEvent, logEventFor } from '../errors/log-event.js';
+import { WsgateError } from '../errors/wsgate-error.js';
+import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
+import type { SessionCompression } from '../protocol/message-codec.js';
+import { SessionState, WebSocketSession } from '../protocol/session.js';
+
+export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
+/** What to do when a peer does not read and `maxBufferedBytes` would be exceeded. */
+export type SlowConsumerPolicy = 'wait' | 'drop' | 'close';
+
+export interface ConnectionLimits {
+  /** Largest message accepted (close 1009 beyond). */
+  readonly maxMessageBytes?: number | undefined;
+  /** How long to wait for the peer's close frame or TCP close after ours. */
+  readonly closeTimeoutMs?: number | undefined;
+  /** Close with 1001 after this long without receiving anything; 0 turns it off. */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Close with 1008 beyond this many messages in one second; 0 turns it off. */
+  readonly maxMessagesPerSecond?: number | undefined;
+  /** Cap on bytes waiting to be written to a peer that does not read. */
+  readonly maxBufferedBytes?: number | undefined;
+  /** What `send` does at the cap: keep queueing ("wait"), drop the message, or close with 1013. */
+  readonly slowConsumerPolicy?: SlowConsumerPolicy | undefined;
+}
+
+export interface ConnectionOptions extends ConnectionLimits {
+  readonly side: 'server' | 'client';
+  readonly subprotocol?: string | undefined;
+  readonly extensions?: string | undefined;
+  readonly compression?: SessionCompression | undefined;
+  /** Deliver text messages as strings (default) or as Buffers. */
+  readonly textAs?: 'string' | 'buffer' | undefined;
+  readonly autoPong?: boolean | undefined;
+  readonly log?: ((event: LogEvent) => void) | undefined;
+}
+
+export interface SendOptions {
+  /** Send as binary (default for bytes) or text (default for strings). */
+  readonly binary?: boolean;
+}
+
+export type MessageData = string | Buffer;
+
+export interface ConnectionEvents {
+  message: [data: MessageData, isBinary: boolean];
+  close: [code: number, reason: string, error: WsgateError | undefined];
+  error: [error: Error];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  drain: [];
+  drop: [bytes: number];
+}
+
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+const kConnection = Symbol('wsgate.connection');
+type OwnedSocket = Duplex & { [kConnection]?: WebSocketConnection };
+
+// Listeners are shared by every socket and find their connection through a symbol, so that a
+// connection costs no closures (this is what keeps memory per idle connection low).
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]?.receiveChunk(chunk);
+}
+function socketOnEnd(this: OwnedSocket): void {
+  this[kConnection]?.socketEnded();
+}
+function socketOnClose(this: OwnedSocket): void {
+  this[kConnection]?.socketClosed();
+}
+function socketOnError(this: OwnedSocket, error: Error): void {
+  this[kConnection]?.socketFailed(error);
+}
+function socketOnDrain(this: OwnedSocket): void {
+  this[kConnection]?.emit('drain');
+}
+function socketOnTimeout(this: OwnedSocket): void {
+  this[kConnection]?.idleTimedOut();
+}
+function uncorkSocket(connection: WebSocketConnection): void {
+  connection.flush();
+}
+function closeTimerFired(connection: WebSocketConnection): void {
+  connection.abort('WSG_CLOSE_TIMEOUT');
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** One WebSocket connection over a Node stream: moves bytes between the socket and the session. */
+export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
+  /** The subprotocol agreed in the handshake, or "". */
+  readonly protocol: string;
+  /** The Sec-WebSocket-Extensions value agreed in the handshake, or "". */
+  readonly extensions: string;
+  readonly remoteAddress: string | undefined;
+  /** Set by the heartbeat: whether anything arrived since the last ping. */
+  alive = true;
+
+  private readonly socket: OwnedSocket;
+  private readonly session: WebSocketSession;
+  private readonly textAsString: boolean;
+  private readonly closeTimeoutMs: number;
+  private readonly maxMessagesPerSecond: number;
+  private readonly maxBufferedBytes: number;
+  private readonly slowConsumerPolicy: SlowConsumerPolicy;
+  private readonly compression: SessionCompression | undefined;
+  private readonly log: ((event: LogEvent) => void) | undefined;
+  private readyStateValue: ReadyState = ReadyState.open;
+  private corked = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private failure: WsgateError | undefined;
+  private socketError: Error | undefined;
+  private rateWindowStart = 0;
+  private rateCount = 0;
+
+  constructor(socket: Duplex, options: ConnectionOptions) {
+    super();
+    this.socket = socket as OwnedSocket;
+    this.protocol = options.subprotocol ?? '';
+    this.extensions = options.extensions ?? '';
+    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
+    this.textAsString = (options.textAs ?? 'string') === 'string';
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.maxMessagesPerSecond = options.maxMessagesPerSecond ?? 0;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.slowConsumerPolicy = options.slowConsumerPolicy ?? 'wait';
+    this.compression = options.compression;
+    this.log = options.log;
+    this.session = new WebSocketSession(this, {
+      side: options.side,
+      maxMessageBytes: options.maxMessageBytes,
+      autoPong: options.autoPong,
+      allocate: Buffer.allocUnsafe,
+      compression: options.compression,
+    });
+    this.socket[kConnection] = this;
+    if (typeof (socket as { setNoDelay?: unknown }).setNoDelay === 'function') {
+      (socket as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+    }
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
+    const idle = options.idleTimeoutMs ?? 0;
+    if (idle > 0 && typeof (socket as { setTimeout?: unknown }).setTimeout === 'function') {
+      socket.on('timeout', socketOnTimeout);
+      (socket as unknown as { setTimeout(ms: number): void }).setTimeout(idle);
+    }
+  }
+
+  get readyState(): ReadyState {
+    return this.readyStateValue;
+  }
+
+  /** Bytes accepted by `send` and not yet handed to the operating system. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Starts reading: first the bytes that arrived with the handshake (an upgrade's `head`), then
+   * the socket. Called once the owner has had the chance to attach its listeners.
+   */
+  start(head?: Uint8Array): void {
+    if (head !== undefined && head.length > 0) this.receiveChunk(head);
+    if (this.readyStateValue === ReadyState.closed || this.socket.destroyed) return;
+    this.socket.on('data', socketOnData);
+    this.socket.resume();
+  }
+
+  /** Feeds bytes to the protocol. */
+  receiveChunk(chunk: Uint8Array): void {
+    this.alive = true;
+    this.session.receive(chunk);
+  }
+
+  // --- sending --------------------------------------------------------------------------
+
+  /**
+   * Sends a message. Strings go as text, bytes as binary, unless `binary` says otherwise.
+   * Returns false when the caller should wait for `drained()` before sending more (or when the
+   * connection no longer sends, or the slow-consumer policy dropped the message).
+   */
+  send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions): boolean {
+    if (this.readyStateValue !== ReadyState.open) return false;
+    let bytes: Uint8Array;
+    let isText: boolean;
+    if (typeof data === 'string') {
+      bytes = Buffer.from(data, 'utf8');
+      isText = options?.binary !== true;
+    } else {
+      bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+      isText = options?.binary === false;
+    }
+    const buffered = this.socket.writableLength;
+    if (buffered + bytes.length > this.maxBufferedBytes && buffered > 0) {
+      if (this.slowConsumerPolicy === 'drop') {
+        this.emit('drop', bytes.length);
+        return false;
+      }
+      if (this.slowConsumerPolicy === 'close') {
+        this.fail(
+          'WSG_SEND_BUFFER_FULL',
+          `${buffered} bytes already waiting; the cap is ${this.maxBufferedBytes}`,
+        );
+        return false;
+      }
+    }
+    this.session.send(bytes, isText);
+    return this.socket.writableLength < this.socket.writableHighWaterMark;
+  }
+
+  /** Resolves once buffered bytes have been written out (or the connection closed). */
+  drained(): Promise<void> {
+    if (this.socket.writableLength === 0 || this.readyStateValue === ReadyState.closed) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off('drain', done);
+        this.off('close', done);
+        resolve();
+      };
+      this.on('drain', done);
+      this.on('close', done);
+    });
+  }
+
+  ping(data: string | Uint8Array = ''): boolean {
+    return this.session.ping(typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  pong(data: string | Uint8Array = ''): boolean {
+    return this.session.pong(typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  /** Starts the closing handshake; the socket is closed when the peer answers or after closeTimeoutMs. */
+  close(code: number = CloseCode.normal, reason = ''): void {
+    if (code !== CloseCode.noStatus && !isValidWireCloseCode(code)) {
+      throw new RangeError(
+        `close code ${code} may not be sent (RFC 6455 §7.4): use 1000, 1001, 1008, 1011 or 3000-4999`,
+      );
+    }
+    if (this.readyStateValue !== ReadyState.open) return;
+    if (!this.session.close(code, reason)) return;
+    this.readyStateValue = ReadyState.closing;
+    this.armCloseTimer();
+  }
+
+  /** Closes with a catalogue error: its close code and reason, logged. */
+  fail(code: ErrorCode, detail = ''): void {
+    this.session.fail(code, detail);
+  }
+
+  /** Destroys the socket at once, without a closing handshake. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
+  abort(code: ErrorCode): void {
+    if (this.readyStateValue === ReadyState.closed) return;
+    this.failure ??= new WsgateError(code);
+    this.emitLog(code, undefined);
+    this.socket.destroy();
+  }
+
+  /** Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
+  heartbeat(): void {
+    if (this.readyStateValue !== ReadyState.open) return;
+    if (!this.alive) {
+      this.abort('WSG_HEARTBEAT_TIMEOUT');
+      return;
+    }
+    this.alive = false;
+    this.session.ping();
+  }
+
+  // --- session handler (called by the protocol) ----------------------------------------
+
+  onMessage(data: Uint8Array, isText: boolean): void {
+    if (this.maxMessagesPerSecond > 0 && !this.withinRate()) return;
+    const buffer = toBuffer(data);
+    try {
+      this.emit('message', isText && this.textAsString ? buffer.toString('utf8') : buffer, !isText);
+    } catch (error) {
+      this.handlerFailed(error);
+    }
+  }
+
+  onPing(payload: Uint8Array): void {
+    this.emitSafely('ping', toBuffer(payload));
+  }
+
+  onPong(payload: Uint8Array): void {
+    this.emitSafely('pong', toBuffer(payload));
+  }
+
+  onTransmit(bytes: Uint8Array): void {
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncorkSocket, this);
+    }
+    socket.write(bytes);
+  }
+
+  onCloseFrame(): void {
+    this.readyStateValue = ReadyState.closing;
+    // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it, within a bound.
+    if (this.session.side === 'server') this.endSocket();
+    this.armCloseTimer();
+  }
+
+  onFailure(code: ErrorCode, detail: string): void {
+    this.readyStateValue = ReadyState.closing;
+    this.failure = new WsgateError(code, { detail });
+    this.emitLog(code, detail);
+    this.endSocket();
+    this.armCloseTimer();
+  }
+
+  // --- socket events --------------------------------------------------------------------
+
+  /** Writes what was batched during this tick in one go. */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  socketEnded(): void {
+    this.session.receiveEof();
+    this.endSocket();
+  }
+
+  socketFailed(error: Error): void {
+    this.socketError ??= error;
+  }
+
+  idleTimedOut(): void {
+    if (this.readyStateValue === ReadyState.open) {
+      this.failure = new WsgateError('WSG_IDLE_TIMEOUT');
+      this.emitLog('WSG_IDLE_TIMEOUT', undefined);
+      this.session.close(closeCodeFor('WSG_IDLE_TIMEOUT'), closeReasonFor('WSG_IDLE_TIMEOUT'));
+      this.readyStateValue = ReadyState.closing;
+      this.armCloseTimer();
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  socketClosed(): void {
+    if (this.readyStateValue === ReadyState.closed) return;
+    this.readyStateValue = ReadyState.closed;
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.session.receiveEof();
+    const socket = this.socket;
+    socket.off('data', socketOnData);
+    socket.off('end', socketOnEnd);
+    socket.off('error', socketOnError);
+    socket.off('drain', socketOnDrain);
+    socket.off('timeout', socketOnTimeout);
+    socket.off('close', socketOnClose);
+    // A late 'error' from the socket must not crash the process.
+    socket.on('error', noop);
+    let code: number;
+    let reason: string;
+    let error = this.failure;
+    if (
+      error?.closeCode !== undefined &&
+      error.closeCode !== CloseCode.abnormal &&
+      error.kind === 'protocol'
+    ) {
+      code = error.closeCode;
+      reason = closeReasonFor(error.code);
+    } else if (this.session.closeReceived) {
+      code = this.session.closeCode;
+      reason = this.session.closeReason;
+    } else {
+      code = CloseCode.abnormal;
+      reason = '';
+      error ??= new WsgateError(
+        'WSG_CONNECTION_LOST',
+        this.socketError ? { detail: this.socketError.message, cause: this.socketError } : {},
+      );
+    }
+    this.emitSafely('close', code, reason, error);
+  }
+
+  // --- internals ------------------------------------------------------------------------
+
+  private withinRate(): boolean {
+    const now = Date.now();
+    if (now - this.rateWindowStart >= 1000) {
+      this.rateWindowStart = now;
+      this.rateCount = 0;
+    }
+    if (++this.rateCount <= this.maxMessagesPerSecond) return true;
+    this.session.fail(
+      'WSG_MESSAGE_RATE_EXCEEDED',
+      `more than ${this.maxMessagesPerSecond} messages in one second`,
+    );
+    return false;
+  }
+
+  private endSocket(): void {
+    const socket = this.socket;
+    if (this.session.state !== SessionState.closed) return;
+    this.flush();
+    if (!socket.writableEnded) socket.end();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.readyStateValue === ReadyState.closed) return;
+    this.closeTimer = setTimeout(closeTimerFired, this.closeTimeoutMs, this);
+    this.closeTimer.unref();
+  }
+
+  private handlerFailed(error: unknown): void {
+    this.log?.({
+      ...logEventFor('WSG_INTERNAL_ERROR', { remoteAddress: this.remoteAddress }),
+      event: 'wsgate.connection.handler_failed',
+      detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    if (this.listenerCount('error') > 0)
+      this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    this.session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
+  }
+
+  private emitSafely<K extends keyof ConnectionEvents>(
+    event: K,
+    ...args: ConnectionEvents[K]
+  ): void {
+    try {
+      (this.emit as (event: K, ...args: ConnectionEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event === 'close') {
+        this.log?.({
+          ...logEventFor('WSG_INTERNAL_ERROR'),
+          event: 'wsgate.connection.handler_failed',
+          detail: String(error),
+        });
+      } else {
+        this.handlerFailed(error);
+      }
+    }
+  }
+
+  private emitLog(code: ErrorCode, detail: string | undefined): void {
+    this.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
+  }
+}
+
+function noop(): void {}

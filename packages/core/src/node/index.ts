@@ -1,0 +1,35 @@
+export type { ConnectOptions, WebSocketUrl } from './client.js';
+export { classifySocketError, connect, parseWebSocketUrl } from './client.js';
+export type {
+  ConnectionEvents,
+  ConnectionLimits,
+  ConnectionOptions,
+  MessageData,
+  SendOptions,
+  SlowConsumerPolicy,
+} from './connection.js';
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  ReadyState,
+  WebSocketConnection,
+} from './connection.js';
+export type { HandshakeRequest } from './handshake-request.js';
+export { fromIncomingMessage } from './handshake-request.js';
+export { sendRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
+export type {
+  PathMatcher,
+  ServerEvents,
+  ServerOptions,
+  UpgradeDecision,
+  UpgradeOptions,
+  UpgradeRefusal,
+} from './server.js';
+export {
+  createServer,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  WebSocketServer,
+} from './server.js';
+export { createSessionCompression, ZlibMessageCodec } from './zlib-codec.js';

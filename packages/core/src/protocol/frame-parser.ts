@@ -1,0 +1,192 @@
+import { applyMask } from './mask.js';
+
+/** A frame header as decoded (RFC 6455 §5.2). One object is reused for every frame. */
+export interface FrameHeader {
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  masked: boolean;
+  /** Declared payload length; above 2^53 it is only approximate, and always over any limit. */
+  payloadLength: number;
+}
+
+export interface FrameHandler {
+  /** A header was decoded. Return false to stop parsing (the connection failed). */
+  onFrameHeader(header: FrameHeader): boolean;
+  /**
+   * A piece of the frame's payload, already unmasked; `last` marks the piece that completes the
+   * frame. Every frame ends with exactly one call with `last` set, an empty piece for an empty
+   * payload. Return false to stop parsing.
+   */
+  onFramePayload(piece: Uint8Array, last: boolean): boolean;
+  /** The length field is invalid (RFC 6455 §5.2: the most significant bit must be 0). */
+  onFrameLengthInvalid(): void;
+}
+
+const EMPTY = new Uint8Array(0);
+const READING_HEADER = 0;
+const READING_PAYLOAD = 1;
+const STOPPED = 2;
+
+/** Header size from the second byte: 2, plus 2 or 8 for extended lengths, plus 4 for a mask. */
+function headerSize(secondByte: number): number {
+  const length7 = secondByte & 0x7f;
+  return 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (secondByte & 0x80 ? 4 : 0);
+}
+
+/**
+ * Incremental frame parser: feed it chunks of any size, it calls the handler with headers and
+ * unmasked payload pieces. The results do not depend on how the bytes were chunked. Payload
+ * pieces are views into the chunk (unmasked in place), never copies.
+ */
+export class FrameParser {
+  private state = READING_HEADER;
+  private readonly header: FrameHeader = {
+    fin: false,
+    rsv1: false,
+    rsv2: false,
+    rsv3: false,
+    opcode: 0,
+    masked: false,
+    payloadLength: 0,
+  };
+  /** Header bytes collected across chunk boundaries (at most 14). */
+  private readonly partialHeader = new Uint8Array(14);
+  private partialHeaderLength = 0;
+  private readonly maskKey = new Uint8Array(4);
+  private remaining = 0;
+  private maskPhase = 0;
+
+  constructor(private readonly handler: FrameHandler) {}
+
+  get stopped(): boolean {
+    return this.state === STOPPED;
+  }
+
+  /** Stops parsing for good: later chunks are ignored (e.g. after a close frame). */
+  stop(): void {
+    this.state = STOPPED;
+  }
+
+  push(chunk: Uint8Array): void {
+    const length = chunk.length;
+    let position = 0;
+    while (position < length) {
+      if (this.state === READING_HEADER) {
+        if (this.partialHeaderLength === 0 && length - position >= 2) {
+          const size = headerSize(chunk[position + 1] as number);
+          if (length - position >= size) {
+            if (!this.decodeHeader(chunk, position)) return;
+            position += size;
+            continue;
+          }
+        }
+        position = this.collectHeader(chunk, position);
+      } else if (this.state === READING_PAYLOAD) {
+        const take = Math.min(this.remaining, length - position);
+        const piece = chunk.subarray(position, position + take);
+        if (this.header.masked) {
+          applyMask(piece, this.maskKey, this.maskPhase);
+          this.maskPhase = (this.maskPhase + take) & 3;
+        }
+        position += take;
+        this.remaining -= take;
+        const last = this.remaining === 0;
+        if (last) this.state = READING_HEADER;
+        if (!this.handler.onFramePayload(piece, last)) {
+          this.state = STOPPED;
+          return;
+        }
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Copies header bytes that straddle chunks; decodes once the whole header is there. */
+  private collectHeader(chunk: Uint8Array, position: number): number {
+    const buffer = this.partialHeader;
+    let pos = position;
+    if (this.partialHeaderLength < 2) {
+      const take = Math.min(2 - this.partialHeaderLength, chunk.length - pos);
+      buffer.set(chunk.subarray(pos, pos + take), this.partialHeaderLength);
+      this.partialHeaderLength += take;
+      pos += take;
+      if (this.partialHeaderLength < 2) return pos;
+    }
+    const size = headerSize(buffer[1] as number);
+    const take = Math.min(size - this.partialHeaderLength, chunk.length - pos);
+    buffer.set(chunk.subarray(pos, pos + take), this.partialHeaderLength);
+    this.partialHeaderLength += take;
+    pos += take;
+    if (this.partialHeaderLength === size) {
+      this.partialHeaderLength = 0;
+      this.decodeHeader(buffer, 0);
+    }
+    return pos;
+  }
+
+  /** Decodes a complete header at `offset`, then hands it to the handler. */
+  private decodeHeader(bytes: Uint8Array, offset: number): boolean {
+    const first = bytes[offset] as number;
+    const second = bytes[offset + 1] as number;
+    const header = this.header;
+    header.fin = (first & 0x80) !== 0;
+    header.rsv1 = (first & 0x40) !== 0;
+    header.rsv2 = (first & 0x20) !== 0;
+    header.rsv3 = (first & 0x10) !== 0;
+    header.opcode = first & 0x0f;
+    header.masked = (second & 0x80) !== 0;
+    let length = second & 0x7f;
+    let cursor = offset + 2;
+    if (length === 126) {
+      length = ((bytes[cursor] as number) << 8) | (bytes[cursor + 1] as number);
+      cursor += 2;
+    } else if (length === 127) {
+      const high =
+        (((bytes[cursor] as number) << 24) |
+          ((bytes[cursor + 1] as number) << 16) |
+          ((bytes[cursor + 2] as number) << 8) |
+          (bytes[cursor + 3] as number)) >>>
+        0;
+      const low =
+        (((bytes[cursor + 4] as number) << 24) |
+          ((bytes[cursor + 5] as number) << 16) |
+          ((bytes[cursor + 6] as number) << 8) |
+          (bytes[cursor + 7] as number)) >>>
+        0;
+      // RFC 6455 §5.2: the most significant bit of a 64-bit length MUST be 0.
+      if (high & 0x80000000) {
+        this.state = STOPPED;
+        this.handler.onFrameLengthInvalid();
+        return false;
+      }
+      length = high * 0x100000000 + low;
+      cursor += 8;
+    }
+    header.payloadLength = length;
+    if (header.masked) {
+      this.maskKey[0] = bytes[cursor] as number;
+      this.maskKey[1] = bytes[cursor + 1] as number;
+      this.maskKey[2] = bytes[cursor + 2] as number;
+      this.maskKey[3] = bytes[cursor + 3] as number;
+      this.maskPhase = 0;
+    }
+    if (!this.handler.onFrameHeader(header)) {
+      this.state = STOPPED;
+      return false;
+    }
+    if (length === 0) {
+      if (!this.handler.onFramePayload(EMPTY, true)) {
+        this.state = STOPPED;
+        return false;
+      }
+      return this.state !== STOPPED;
+    }
+    this.remaining = length;
+    this.state = READING_PAYLOAD;
+    return true;
+  }
+}

@@ -1,0 +1,393 @@
+import type { ErrorCode } from '../errors/catalogue.js';
+import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
+import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
+import { type FrameHeader, FrameParser } from './frame-parser.js';
+import { type Allocate, allocateZeroed, encodeFrame } from './frame-serializer.js';
+import type { SessionCompression } from './message-codec.js';
+import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
+import { Utf8Validator } from './utf8.js';
+
+export interface SessionOptions {
+  readonly side: 'server' | 'client';
+  /** Largest message accepted, checked from frame headers before buffering (close 1009). */
+  readonly maxMessageBytes?: number | undefined;
+  /** Answer pings with pongs automatically (RFC 6455 §5.5.2). */
+  readonly autoPong?: boolean | undefined;
+  /** How buffers are allocated; the Node layer passes Buffer.allocUnsafe. */
+  readonly allocate?: Allocate | undefined;
+  /** permessage-deflate, when negotiated. */
+  readonly compression?: SessionCompression | undefined;
+}
+
+export interface SessionHandler {
+  onMessage(data: Uint8Array, isText: boolean): void;
+  onPing(payload: Uint8Array): void;
+  onPong(payload: Uint8Array): void;
+  /** Bytes to write to the transport, in order. */
+  onTransmit(bytes: Uint8Array): void;
+  /** The peer's close frame arrived; `code` is 1005 when it had none. */
+  onCloseFrame(code: number, reason: string): void;
+  /** The peer broke the protocol or a limit; a close frame with the error's code was sent. */
+  onFailure(code: ErrorCode, detail: string): void;
+}
+
+export const SessionState = { open: 1, closing: 2, closed: 3 } as const;
+export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
+const FRAME_CONTROL = 0;
+const FRAME_DATA = 1;
+
+/**
+ * The WebSocket protocol for one connection, without I/O: bytes in through `receive`, events
+ * and bytes out through the handler. Enforces framing (RFC 6455 §5), fragmentation (§5.4),
+ * control frames (§5.5), UTF-8 (§8.1), the closing handshake (§7) and the message size limit.
+ */
+export class WebSocketSession {
+  readonly side: 'server' | 'client';
+  private readonly maxMessageBytes: number;
+  private readonly autoPong: boolean;
+  private readonly allocate: Allocate;
+  private readonly compression: SessionCompression | undefined;
+  private readonly parser: FrameParser;
+  private readonly utf8 = new Utf8Validator();
+
+  private stateValue: SessionState = SessionState.open;
+  private closeSentValue = false;
+  private closeReceivedValue = false;
+  private closeCodeValue: number = CloseCode.abnormal;
+  private closeReasonValue = '';
+
+  // The frame being read.
+  private frameKind = FRAME_DATA;
+  private frameOpcode = 0;
+  private frameFin = false;
+  private frameLength = 0;
+  private framePieces = 0;
+  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+  private controlLength = 0;
+
+  // The message being assembled.
+  private inMessage = false;
+  private messageIsText = false;
+  private messageCompressed = false;
+  private buffer: Uint8Array = EMPTY;
+  private bufferLength = 0;
+  /** Bytes received for the message so far (compressed bytes for compressed messages). */
+  private wireLength = 0;
+
+  constructor(
+    private readonly handler: SessionHandler,
+    options: SessionOptions,
+  ) {
+    this.side = options.side;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.autoPong = options.autoPong ?? true;
+    this.allocate = options.allocate ?? allocateZeroed;
+    this.compression = options.compression;
+    this.parser = new FrameParser(this);
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+  get closeSent(): boolean {
+    return this.closeSentValue;
+  }
+  get closeReceived(): boolean {
+    return this.closeReceivedValue;
+  }
+  /** The code of the peer's close frame (1005 without one, 1006 when none came). */
+  get closeCode(): number {
+    return this.closeCodeValue;
+  }
+  get closeReason(): string {
+    return this.closeReasonValue;
+  }
+
+  // --- bytes in -------------------------------------------------------------------------
+
+  receive(chunk: Uint8Array): void {
+    this.parser.push(chunk);
+  }
+
+  /** The transport reached end of stream; nothing more will be parsed. */
+  receiveEof(): void {
+    this.parser.stop();
+    this.stateValue = SessionState.closed;
+    this.releaseMessage();
+  }
+
+  onFrameLengthInvalid(): void {
+    this.fail(
+      'WSG_FRAME_LENGTH_INVALID',
+      'a 64-bit payload length has its most significant bit set',
+    );
+  }
+
+  onFrameHeader(header: FrameHeader): boolean {
+    const opcode = header.opcode;
+    // RFC 6455 §5.1: clients mask every frame, servers none.
+    if (header.masked !== (this.side === 'server')) {
+      return this.fail(
+        this.side === 'server' ? 'WSG_FRAME_UNMASKED' : 'WSG_FRAME_MASKED',
+        `opcode ${opcode}`,
+      );
+    }
+    // RFC 6455 §5.2: RSV bits need an extension; RFC 7692 §6: RSV1 only on a message's first frame.
+    if (header.rsv2 || header.rsv3) {
+      return this.fail('WSG_FRAME_RSV_BITS', `RSV2/RSV3 set on opcode ${opcode}`);
+    }
+    if (
+      header.rsv1 &&
+      (this.compression === undefined || opcode === Opcode.continuation || opcode >= 8)
+    ) {
+      return this.fail(
+        'WSG_FRAME_RSV_BITS',
+        this.compression === undefined
+          ? `RSV1 set on opcode ${opcode} without permessage-deflate`
+          : `RSV1 set on opcode ${opcode}`,
+      );
+    }
+    this.frameOpcode = opcode;
+    this.frameFin = header.fin;
+    this.frameLength = header.payloadLength;
+    this.framePieces = 0;
+    if (opcode >= 8) {
+      if (opcode > Opcode.pong) return this.fail('WSG_FRAME_OPCODE_UNKNOWN', `opcode ${opcode}`);
+      // RFC 6455 §5.5: control frames are short and never fragmented.
+      if (!header.fin)
+        return this.fail('WSG_CONTROL_FRAME_FRAGMENTED', `opcode ${opcode} with FIN clear`);
+      if (header.payloadLength > MAX_CONTROL_PAYLOAD_BYTES) {
+        return this.fail(
+          'WSG_CONTROL_FRAME_TOO_LONG',
+          `opcode ${opcode} with ${header.payloadLength} bytes`,
+        );
+      }
+      this.frameKind = FRAME_CONTROL;
+      this.controlLength = 0;
+      return true;
+    }
+    if (opcode > Opcode.binary) return this.fail('WSG_FRAME_OPCODE_UNKNOWN', `opcode ${opcode}`);
+    // RFC 6455 §5.4: fragments of one message are not interleaved with another message.
+    if (opcode === Opcode.continuation) {
+      if (!this.inMessage)
+        return this.fail(
+          'WSG_CONTINUATION_UNEXPECTED',
+          'continuation frame with no message in progress',
+        );
+    } else {
+      if (this.inMessage)
+        return this.fail(
+          'WSG_CONTINUATION_EXPECTED',
+          `opcode ${opcode} while a fragmented message is in progress`,
+        );
+      this.inMessage = true;
+      this.messageIsText = opcode === Opcode.text;
+      this.messageCompressed = header.rsv1;
+      this.wireLength = 0;
+      this.bufferLength = 0;
+      this.utf8.reset();
+    }
+    if (this.wireLength + header.payloadLength > this.maxMessageBytes) {
+      return this.fail(
+        'WSG_MESSAGE_TOO_BIG',
+        `${this.wireLength + header.payloadLength} bytes announced; the limit is ${this.maxMessageBytes}`,
+      );
+    }
+    this.wireLength += header.payloadLength;
+    this.frameKind = FRAME_DATA;
+    return true;
+  }
+
+  onFramePayload(piece: Uint8Array, last: boolean): boolean {
+    if (this.frameKind === FRAME_CONTROL) {
+      this.control.set(piece, this.controlLength);
+      this.controlLength += piece.length;
+      return last ? this.handleControlFrame() : true;
+    }
+    const firstPiece = this.framePieces === 0;
+    this.framePieces++;
+    const messageEnds = last && this.frameFin;
+    if (this.messageCompressed) return this.inflatePiece(piece, firstPiece, messageEnds);
+    if (this.messageIsText && !this.utf8.update(piece)) {
+      return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
+    }
+    // Fast path: a whole message in one piece is delivered as a view, without a copy.
+    if (messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength) {
+      return this.deliver(piece);
+    }
+    this.append(piece, firstPiece ? this.frameLength : 0);
+    return messageEnds ? this.deliver(this.takeBuffer()) : true;
+  }
+
+  /**
+   * Compressed messages are collected whole (bounded by the limit on wire bytes) and inflated
+   * once at the end, with the inflated size bounded by the same limit while inflating.
+   */
+  private inflatePiece(piece: Uint8Array, firstPiece: boolean, messageEnds: boolean): boolean {
+    const whole =
+      messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength;
+    if (!whole) this.append(piece, firstPiece ? this.frameLength : 0);
+    if (!messageEnds) return true;
+    const compressed = whole ? piece : this.takeBuffer();
+    const codec = (this.compression as SessionCompression).codec;
+    const inflated = codec.decompress(compressed, this.maxMessageBytes);
+    if (inflated === 'too-big') {
+      return this.fail(
+        'WSG_MESSAGE_TOO_BIG',
+        `the message inflates to more than ${this.maxMessageBytes} bytes`,
+      );
+    }
+    if (inflated === 'invalid') {
+      return this.fail('WSG_COMPRESSED_DATA_INVALID', 'the DEFLATE data of a message is invalid');
+    }
+    if (this.messageIsText && !this.utf8.update(inflated)) {
+      return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a compressed text message');
+    }
+    return this.deliver(inflated);
+  }
+
+  /**
+   * Copies a piece into the message buffer. A frame's declared length sizes the buffer exactly;
+   * fragments grow it by doubling, capped by the limit, so bookkeeping stays one buffer no matter
+   * how many fragments a message has.
+   */
+  private append(piece: Uint8Array, frameLength: number): void {
+    const needed = this.bufferLength + piece.length;
+    if (needed > this.buffer.length) {
+      let capacity = Math.max(needed, this.bufferLength + frameLength);
+      if (!this.frameFin || this.bufferLength > 0) {
+        capacity = Math.max(capacity, Math.min(this.buffer.length * 2, this.maxMessageBytes));
+      }
+      const grown = this.allocate(capacity);
+      if (this.bufferLength > 0) grown.set(this.buffer.subarray(0, this.bufferLength));
+      this.buffer = grown;
+    }
+    this.buffer.set(piece, this.bufferLength);
+    this.bufferLength = needed;
+  }
+
+  private takeBuffer(): Uint8Array {
+    const data = this.buffer.subarray(0, this.bufferLength);
+    this.buffer = EMPTY;
+    this.bufferLength = 0;
+    return data;
+  }
+
+  private releaseMessage(): void {
+    this.inMessage = false;
+    this.buffer = EMPTY;
+    this.bufferLength = 0;
+  }
+
+  private deliver(data: Uint8Array): boolean {
+    if (this.messageIsText && !this.utf8.atBoundary) {
+      return this.fail(
+        'WSG_TEXT_INVALID_UTF8',
+        'a text message ends in the middle of a UTF-8 sequence',
+      );
+    }
+    this.inMessage = false;
+    this.handler.onMessage(data, this.messageIsText);
+    return !this.parser.stopped;
+  }
+
+  private handleControlFrame(): boolean {
+    const payload = this.control.subarray(0, this.controlLength);
+    if (this.frameOpcode === Opcode.ping) {
+      if (this.autoPong && !this.closeSentValue) this.transmitFrame(Opcode.pong, payload, false);
+      this.handler.onPing(payload.slice());
+      return true;
+    }
+    if (this.frameOpcode === Opcode.pong) {
+      this.handler.onPong(payload.slice());
+      return true;
+    }
+    const close = parseClosePayload(payload);
+    if (!close.valid) return this.fail(close.fault, `close payload of ${payload.length} bytes`);
+    this.closeReceivedValue = true;
+    this.closeCodeValue = close.code;
+    this.closeReasonValue = close.reason;
+    this.parser.stop();
+    this.releaseMessage();
+    // RFC 6455 §5.5.1: answer a close with a close, echoing its code.
+    if (!this.closeSentValue) this.sendCloseFrame(close.code, '');
+    this.stateValue = SessionState.closed;
+    this.handler.onCloseFrame(close.code, close.reason);
+    return false;
+  }
+
+  // --- bytes out ------------------------------------------------------------------------
+
+  /** Sends a message; false when the session no longer sends data (after a close frame). */
+  send(data: Uint8Array, isText: boolean): boolean {
+    if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
+    const opcode = isText ? Opcode.text : Opcode.binary;
+    const compression = this.compression;
+    if (compression !== undefined && data.length >= compression.thresholdBytes) {
+      this.transmitFrame(opcode, compression.codec.compress(data), true);
+    } else {
+      this.transmitFrame(opcode, data, false);
+    }
+    return true;
+  }
+
+  ping(payload: Uint8Array = EMPTY): boolean {
+    return this.sendControl(Opcode.ping, payload);
+  }
+
+  pong(payload: Uint8Array = EMPTY): boolean {
+    return this.sendControl(Opcode.pong, payload);
+  }
+
+  private sendControl(opcode: number, payload: Uint8Array): boolean {
+    if (payload.length > MAX_CONTROL_PAYLOAD_BYTES) {
+      throw new RangeError(
+        `control frame payload is ${payload.length} bytes; at most 125 are allowed (RFC 6455 §5.5)`,
+      );
+    }
+    if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
+    this.transmitFrame(opcode, payload, false);
+    return true;
+  }
+
+  /** Starts the closing handshake (RFC 6455 §7.1.2). 1005 sends a close frame without a code. */
+  close(code: number = CloseCode.normal, reason = ''): boolean {
+    if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
+    this.sendCloseFrame(code, reason);
+    this.stateValue = SessionState.closing;
+    return true;
+  }
+
+  /**
+   * Fails the connection (RFC 6455 §7.1.7): sends a close frame with the error's code, stops
+   * reading, and tells the handler. Returns false so parser callbacks can `return this.fail(...)`.
+   */
+  fail(code: ErrorCode, detail: string): false {
+    if (this.stateValue === SessionState.closed) return false;
+    this.parser.stop();
+    this.releaseMessage();
+    if (!this.closeSentValue) this.sendCloseFrame(closeCodeFor(code), closeReasonFor(code));
+    this.stateValue = SessionState.closed;
+    this.handler.onFailure(code, detail);
+    return false;
+  }
+
+  private sendCloseFrame(code: number, reason: string): void {
+    this.closeSentValue = true;
+    this.transmitFrame(Opcode.close, encodeClosePayload(code, reason), false);
+  }
+
+  private transmitFrame(opcode: number, payload: Uint8Array, compressed: boolean): void {
+    const frame = encodeFrame(opcode, payload, {
+      rsv1: compressed,
+      mask: this.side === 'client',
+      allocate: this.allocate,
+    });
+    this.handler.onTransmit(frame[0]);
+    if (frame.length === 2) this.handler.onTransmit(frame[1]);
+  }
+}

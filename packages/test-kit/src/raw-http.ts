@@ -1,0 +1,118 @@
+import { connect } from 'node:net';
+
+export interface RawResponse {
+  readonly statusLine: string;
+  readonly status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** Everything received, as latin1 text. */
+  readonly raw: string;
+  /** Whether the server closed the connection (rather than the timeout ending the read). */
+  readonly closedByServer: boolean;
+}
+
+export interface RawRequestOptions {
+  readonly method?: string;
+  readonly path?: string;
+  readonly httpVersion?: string;
+  /** Headers to send; `null` leaves a default header out. */
+  readonly headers?: Readonly<Record<string, string | null>>;
+  /** Extra bytes to send after the head (e.g. frames right after the handshake). */
+  readonly after?: Uint8Array;
+  /** How long to read before giving up; the read also ends when the server closes. */
+  readonly timeoutMs?: number;
+  readonly host?: string;
+}
+
+/** A valid handshake's headers, for tests that change one of them. */
+export function upgradeHeaders(port: number): Record<string, string> {
+  return {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+  };
+}
+
+export function parseRawResponse(raw: string, closedByServer: boolean): RawResponse {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = headEnd === -1 ? raw : raw.slice(0, headEnd);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon === -1) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(statusLine)?.[1] ?? 0);
+  const bodyRaw = headEnd === -1 ? '' : raw.slice(headEnd + 4);
+  return {
+    statusLine,
+    status,
+    headers,
+    body: Buffer.from(bodyRaw, 'latin1').toString('utf8'),
+    raw,
+    closedByServer,
+  };
+}
+
+/**
+ * Sends a hand-written HTTP request over a real TCP socket and reads until the server closes
+ * (or `timeoutMs`). For asserting the exact status line, headers and body of refusals.
+ */
+export function rawRequest(port: number, options: RawRequestOptions = {}): Promise<RawResponse> {
+  const headers: Record<string, string | null> = { ...upgradeHeaders(port), ...options.headers };
+  let head = `${options.method ?? 'GET'} ${options.path ?? '/'} HTTP/${options.httpVersion ?? '1.1'}\r\n`;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== null) head += `${name}: ${value}\r\n`;
+  head += '\r\n';
+  return rawExchange(
+    port,
+    Buffer.concat([Buffer.from(head, 'latin1'), options.after ?? Buffer.alloc(0)]),
+    options,
+  );
+}
+
+/** Sends arbitrary bytes and reads the answer until close or timeout. */
+export function rawExchange(
+  port: number,
+  bytes: Uint8Array,
+  options: {
+    readonly timeoutMs?: number;
+    readonly host?: string;
+    readonly stopWhen?: (received: string) => boolean;
+  } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer));
+    };
+    const timer = setTimeout(() => finish(false), options.timeoutMs ?? 3_000);
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      if (options.stopWhen?.(Buffer.concat(chunks).toString('latin1'))) finish(false);
+    });
+    socket.on('end', () => finish(true));
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (chunks.length > 0 || error.code === 'ECONNRESET') finish(true);
+      else if (!done) {
+        done = true;
+        clearTimeout(timer);
+        reject(error);
+      }
+    });
+  });
+}

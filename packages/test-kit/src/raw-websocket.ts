@@ -1,0 +1,170 @@
+import { connect, type Socket } from 'node:net';
+import { encodeFrame, FrameParser, type HttpResponseHead, HttpResponseParser } from '@wsgate/core';
+
+export interface ReceivedFrame {
+  readonly fin: boolean;
+  readonly rsv1: boolean;
+  readonly opcode: number;
+  readonly payload: Buffer;
+}
+
+/**
+ * A hand-driven WebSocket client over a raw TCP socket: sends any frame (valid or not), and
+ * records every frame and the TCP close. For protocol tests that a real client would refuse
+ * to produce.
+ */
+export class RawWebSocket {
+  readonly frames: ReceivedFrame[] = [];
+  closed = false;
+  private readonly waiters: Array<() => void> = [];
+  private current: { fin: boolean; rsv1: boolean; opcode: number; pieces: Buffer[] } | undefined;
+  private readonly parser: FrameParser;
+
+  constructor(
+    readonly socket: Socket,
+    readonly response: HttpResponseHead,
+    rest: Uint8Array,
+  ) {
+    this.parser = new FrameParser({
+      onFrameHeader: (header) => {
+        this.current = { fin: header.fin, rsv1: header.rsv1, opcode: header.opcode, pieces: [] };
+        return true;
+      },
+      onFramePayload: (piece, last) => {
+        const current = this.current;
+        if (current === undefined) return false;
+        current.pieces.push(Buffer.from(piece));
+        if (last) {
+          this.frames.push({
+            fin: current.fin,
+            rsv1: current.rsv1,
+            opcode: current.opcode,
+            payload: Buffer.concat(current.pieces),
+          });
+          this.current = undefined;
+          this.notify();
+        }
+        return true;
+      },
+      onFrameLengthInvalid: () => {},
+    });
+    socket.on('data', (chunk) => this.parser.push(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+    socket.on('error', () => {});
+    if (rest.length > 0) this.parser.push(rest);
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  /** Sends one frame, masked like a client's unless `mask: false`. */
+  sendFrame(
+    opcode: number,
+    payload: Uint8Array | string = '',
+    options: { fin?: boolean; rsv1?: boolean; mask?: boolean } = {},
+  ): void {
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    for (const part of encodeFrame(opcode, bytes, {
+      fin: options.fin ?? true,
+      rsv1: options.rsv1 ?? false,
+      mask: options.mask ?? true,
+    })) {
+      this.socket.write(part);
+    }
+  }
+
+  /** Sends raw bytes as they are. */
+  sendRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** Waits until `count` frames have arrived (or the socket closed, or the timeout). */
+  async waitForFrames(count: number, timeoutMs = 3_000): Promise<ReceivedFrame[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.length < count && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.frames;
+  }
+
+  /** Waits until the server closes TCP; true if it did within the timeout. */
+  async waitForClose(timeoutMs = 3_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.closed;
+  }
+
+  /** The close frame received, decoded. */
+  closeFrame(): { code: number | undefined; reason: string } | undefined {
+    const frame = this.frames.find((f) => f.opcode === 8);
+    if (frame === undefined) return undefined;
+    return {
+      code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : undefined,
+      reason: frame.payload.subarray(2).toString('utf8'),
+    };
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Performs a handshake by hand and returns a raw WebSocket, or throws with the status line. */
+export function openRawWebSocket(
+  port: number,
+  options: { path?: string; headers?: Record<string, string>; host?: string } = {},
+): Promise<RawWebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    socket.setNoDelay(true);
+    const parser = new HttpResponseParser();
+    const headers: Record<string, string> = {
+      Host: `127.0.0.1:${port}`,
+      Upgrade: 'websocket',
+      Connection: 'Upgrade',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version': '13',
+      ...options.headers,
+    };
+    let head = `GET ${options.path ?? '/'} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    socket.on('connect', () => socket.write(`${head}\r\n`));
+    const onData = (chunk: Buffer): void => {
+      const result = parser.push(chunk);
+      if (result.state === 'incomplete') return;
+      socket.off('data', onData);
+      if (result.state === 'failed' || result.head.status !== 101) {
+        socket.destroy();
+        reject(
+          new Error(
+            result.state === 'failed'
+              ? result.detail
+              : `handshake answered ${result.head.status} ${result.head.statusText}`,
+          ),
+        );
+        return;
+      }
+      resolve(new RawWebSocket(socket, result.head, result.rest));
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
