@@ -1,4 +1,7 @@
 export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js';
+export type { RunningDemo } from './demo-app.js';
+export { startDemo } from './demo-app.js';
+export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
 export type { RawRequestOptions, RawResponse } from './raw-http.js';
 export { parseRawResponse, rawExchange, rawRequest, upgradeHeaders } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';

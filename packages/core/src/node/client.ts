@@ -1,4 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net';
+import { type LookupFunction, type Socket, connect as connectTcp } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { WsgateError } from '../errors/wsgate-error.js';
@@ -29,6 +29,8 @@ export interface ConnectOptions extends ConnectionLimits {
   readonly rejectUnauthorized?: boolean | undefined;
   readonly servername?: string | undefined;
   readonly textAs?: 'string' | 'buffer' | undefined;
+  /** Host name resolution, as for `net.connect` (e.g. to pin a name to an address). */
+  readonly lookup?: LookupFunction | undefined;
   /** Ping at this interval and drop the connection when the server stays silent; 0 (default) turns it off. */
   readonly heartbeatIntervalMs?: number | undefined;
 }
@@ -131,6 +133,7 @@ export function connect(
         port: target.port,
         servername: options.servername ?? (/^[\d.:]+$/.test(target.host) ? '' : target.host),
         ALPNProtocols: ['http/1.1'],
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
         ...(options.ca === undefined ? {} : { ca: options.ca as TlsConnectionOptions['ca'] }),
         ...(options.rejectUnauthorized === undefined
           ? {}
@@ -139,7 +142,7 @@ export function connect(
       socket = connectTls(tlsOptions);
       socket.once('secureConnect', () => socket.write(request));
     } else {
-      socket = connectTcp({ host: target.host, port: target.port });
+      socket = connectTcp({ host: target.host, port: target.port, ...(options.lookup === undefined ? {} : { lookup: options.lookup }) });
       socket.once('connect', () => socket.write(request));
     }
     socket.setNoDelay(true);

@@ -33,3 +33,4 @@ export {
   WebSocketServer,
 } from './server.js';
 export { createSessionCompression, ZlibMessageCodec } from './zlib-codec.js';
+export { refusalForPlainRequest, UpgradeExchange } from './upgrade-bridge.js';

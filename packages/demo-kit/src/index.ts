@@ -1,0 +1,7 @@
+export type { ChatMember } from './chat-room.js';
+export { ChatRoom } from './chat-room.js';
+export type { DemoConfig } from './config.js';
+export { listeningMessage, readDemoConfig } from './config.js';
+export { echo } from './echo.js';
+export { demoPublicDir } from './public-dir.js';
+export { exitOnSignals } from './shutdown.js';
