@@ -77,37 +77,50 @@
     $('diagnosis-fix').textContent = fix;
   }
 
+  function attemptId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }
+
+  // Browsers hide a refused handshake's HTTP status from pages (they only report 1006). The
+  // attempt carries a random id; after a failure the page asks the server what it refused.
+  async function explainRefusal(id) {
+    try {
+      const response = await fetch(`/.well-known/wsgate/refusal?attempt=${id}`, { cache: 'no-store' });
+      if (response.ok) return await response.json();
+    } catch {}
+    return undefined;
+  }
+
   $('try-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const path = $('try-path').value.startsWith('/')
-      ? $('try-path').value
-      : `/${$('try-path').value}`;
+    const raw = $('try-path').value;
+    const path = raw.startsWith('/') ? raw : `/${raw}`;
     showDiagnosis(`connecting to ${path}…`, '', '', '');
     const started = performance.now();
+    const id = attemptId();
     let opened = false;
-    const attempt = new WebSocket(`${wsBase}${path}`);
+    const attempt = new WebSocket(`${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`);
     attempt.addEventListener('open', () => {
       opened = true;
-      showDiagnosis(
-        `connected to ${path}: the handshake succeeded`,
-        '101',
-        'The server accepted the WebSocket handshake.',
-        'Nothing to fix.',
-      );
+      showDiagnosis(`connected to ${path}: the handshake succeeded`, '101', 'The server accepted the WebSocket handshake.', 'Nothing to fix.');
       attempt.close(1000);
     });
-    attempt.addEventListener('close', (closeEvent) => {
+    attempt.addEventListener('close', async (closeEvent) => {
       if (opened) return;
       const ms = Math.round(performance.now() - started);
-      // Browsers hide the HTTP status of a failed handshake from pages: all they show is 1006.
-      showDiagnosis(
-        `connection to ${path} failed after ${ms} ms (close code ${closeEvent.code})`,
-        closeEvent.code === 1006
-          ? 'handshake refused (status hidden by the browser)'
-          : String(closeEvent.code),
-        'The server refused the handshake. The browser does not tell the page which HTTP status it answered.',
-        `Run: npx wsgate doctor ${wsBase}${path}`,
-      );
+      const result = `connection to ${path} failed after ${ms} ms (the browser reports close code ${closeEvent.code})`;
+      const refusal = await explainRefusal(id);
+      if (refusal) {
+        showDiagnosis(`${result}; the server answered ${refusal.status}`, refusal.code, refusal.cause, refusal.fix);
+      } else {
+        showDiagnosis(
+          result,
+          'unknown (the browser hides the HTTP status of a failed handshake)',
+          'The server did not record a reason for this attempt: it may not be a wsgate server, or nothing answered.',
+          `Run: npx wsgate doctor ${wsBase}${path}`,
+        );
+      }
     });
   });
 

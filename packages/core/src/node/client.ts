@@ -1,4 +1,4 @@
-import { type LookupFunction, type Socket, connect as connectTcp } from 'node:net';
+import { connect as connectTcp, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { WsgateError } from '../errors/wsgate-error.js';
@@ -142,7 +142,11 @@ export function connect(
       socket = connectTls(tlsOptions);
       socket.once('secureConnect', () => socket.write(request));
     } else {
-      socket = connectTcp({ host: target.host, port: target.port, ...(options.lookup === undefined ? {} : { lookup: options.lookup }) });
+      socket = connectTcp({
+        host: target.host,
+        port: target.port,
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+      });
       socket.once('connect', () => socket.write(request));
     }
     socket.setNoDelay(true);

@@ -18,6 +18,20 @@ export type { HandshakeRequest } from './handshake-request.js';
 export { fromIncomingMessage } from './handshake-request.js';
 export { sendRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
 export type {
+  LookupAnswer,
+  RecordedRefusal,
+  RefusalJournalOptions,
+  RefusalLookup,
+} from './refusal-journal.js';
+export {
+  ATTEMPT_PARAMETER,
+  answerRefusalLookup,
+  defaultRefusalJournal,
+  REFUSAL_LOOKUP_PATH,
+  RefusalJournal,
+  refusalLookupAnswer,
+} from './refusal-journal.js';
+export type {
   PathMatcher,
   ServerEvents,
   ServerOptions,
@@ -32,5 +46,9 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   WebSocketServer,
 } from './server.js';
+export {
+  codeForFrameworkAnswer,
+  refusalForPlainRequest,
+  UpgradeExchange,
+} from './upgrade-bridge.js';
 export { createSessionCompression, ZlibMessageCodec } from './zlib-codec.js';
-export { refusalForPlainRequest, UpgradeExchange } from './upgrade-bridge.js';

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../errors/catalogue.js';
 import {
   buildRefusal,
+  type HttpRefusal,
   type RefusalOptions,
   serializeRefusal,
   statusText,
@@ -28,7 +29,11 @@ function endWith(socket: Duplex, bytes: string | Buffer): void {
 
 /** Writes a catalogue refusal as a raw HTTP response on an upgrade socket, then closes it. */
 export function writeRefusal(socket: Duplex, code: ErrorCode, options: RefusalOptions = {}): void {
-  endWith(socket, serializeRefusal(buildRefusal(code, options)));
+  writeBuiltRefusal(socket, buildRefusal(code, options));
+}
+
+export function writeBuiltRefusal(socket: Duplex, refusal: HttpRefusal): void {
+  endWith(socket, serializeRefusal(refusal));
 }
 
 /** Writes any HTTP response on a raw socket (e.g. the answer a framework middleware chose). */

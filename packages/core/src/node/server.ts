@@ -9,6 +9,7 @@ import {
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { closeReasonFor } from '../errors/close-reason.js';
+import { buildRefusal } from '../errors/http-refusal.js';
 import { type LogEvent, logEventFor } from '../errors/log-event.js';
 import { isWsgateError } from '../errors/wsgate-error.js';
 import { CloseCode } from '../protocol/close.js';
@@ -29,7 +30,12 @@ import {
   fromRequestHead,
   type HandshakeRequest,
 } from './handshake-request.js';
-import { writeRefusal } from './refusal.js';
+import { writeBuiltRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
+import {
+  defaultRefusalJournal,
+  type RefusalJournal,
+  refusalLookupAnswer,
+} from './refusal-journal.js';
 import { createSessionCompression } from './zlib-codec.js';
 
 /** A refusal chosen by the application, with its catalogue code. */
@@ -74,6 +80,8 @@ export interface ServerOptions extends ConnectionLimits {
   readonly textAs?: 'string' | 'buffer' | undefined;
   /** Receives a structured event for every refusal and failure. */
   readonly onLog?: ((event: LogEvent) => void) | undefined;
+  /** Where refusals of tagged browser attempts are recorded (see RefusalJournal); the process-wide one by default. */
+  readonly refusalJournal?: RefusalJournal | undefined;
   /** When attached beside other upgrade listeners: how long they get before an unmatched path gets 404. */
   readonly unhandledUpgradeTimeoutMs?: number | undefined;
 }
@@ -167,12 +175,20 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       logEventFor(code, { detail, remoteAddress: request?.remoteAddress, path: request?.path }),
     );
     const accept = request?.headers.accept;
-    writeRefusal(socket, code, {
+    const refusal = buildRefusal(code, {
       ...(detail === undefined ? {} : { detail }),
       accept: Array.isArray(accept) ? accept.join(', ') : accept,
       ...(headers === undefined ? {} : { headers }),
       ...(status === undefined ? {} : { status }),
     });
+    if (request !== undefined) {
+      (this.options.refusalJournal ?? defaultRefusalJournal).recordFor(
+        request,
+        code,
+        refusal.status,
+      );
+    }
+    writeBuiltRefusal(socket, refusal);
   }
 
   private async upgrade(
@@ -316,7 +332,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         event: 'wsgate.handshake.hook_failed',
         detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
-      writeRefusal(socket, 'WSG_HOOK_FAILED');
+      this.refuse(request, socket, 'WSG_HOOK_FAILED');
       return 'failed';
     } finally {
       clearTimeout(timer);
@@ -432,6 +448,24 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         return;
       }
       const request = fromRequestHead(result.head, socket.remoteAddress);
+      const lookup =
+        request.headers.upgrade === undefined
+          ? refusalLookupAnswer(
+              request.method,
+              request.url,
+              socket.remoteAddress ?? '',
+              this.options.refusalJournal,
+            )
+          : undefined;
+      if (lookup !== undefined) {
+        writeHttpResponse(
+          socket,
+          lookup.status,
+          lookup.headers,
+          request.method === 'HEAD' ? '' : lookup.body,
+        );
+        return;
+      }
       if (!this.servesPath(request.path)) {
         this.refuse(
           request,

@@ -1,11 +1,13 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../errors/catalogue.js';
+import { type ErrorCode, isErrorCode } from '../errors/catalogue.js';
+import { buildRefusal } from '../errors/http-refusal.js';
 import { validateUpgradeRequest } from '../protocol/handshake-server.js';
 import type { WebSocketConnection } from './connection.js';
-import { type HandshakeRequest, fromIncomingMessage } from './handshake-request.js';
-import { writeRefusal } from './refusal.js';
+import { fromIncomingMessage, type HandshakeRequest } from './handshake-request.js';
+import { writeBuiltRefusal } from './refusal.js';
+import { defaultRefusalJournal, type RefusalJournal } from './refusal-journal.js';
 import type { UpgradeOptions, WebSocketServer } from './server.js';
 
 const LINGER_MS = 2_000;
@@ -26,12 +28,20 @@ export class UpgradeExchange {
     readonly request: IncomingMessage,
     readonly socket: Duplex,
     readonly head: Buffer,
+    private readonly journal: RefusalJournal = defaultRefusalJournal,
   ) {
     this.handshake = fromIncomingMessage(request);
     const response = new ServerResponse(request);
     response.shouldKeepAlive = false;
     response.assignSocket(socket as Socket);
     response.once('finish', () => {
+      // The framework answered the upgrade itself (a middleware's 401, its own 404...).
+      if (!this.settledValue)
+        this.journal.recordFor(
+          this.handshake,
+          codeForFrameworkAnswer(response),
+          response.statusCode,
+        );
       this.settledValue = true;
       response.detachSocket(socket as Socket);
       socket.end();
@@ -49,7 +59,10 @@ export class UpgradeExchange {
   }
 
   /** Completes the handshake (every RFC check and the server's policy apply). */
-  accept(server: WebSocketServer, options: UpgradeOptions = {}): Promise<WebSocketConnection | undefined> {
+  accept(
+    server: WebSocketServer,
+    options: UpgradeOptions = {},
+  ): Promise<WebSocketConnection | undefined> {
     if (this.settled) return Promise.resolve(undefined);
     this.settledValue = true;
     this.response.detachSocket(this.socket as Socket);
@@ -57,7 +70,13 @@ export class UpgradeExchange {
   }
 
   /** Refuses with a catalogue code, unless the framework already answered. */
-  refuse(server: WebSocketServer | undefined, code: ErrorCode, detail?: string, headers?: Readonly<Record<string, string>>, status?: number): void {
+  refuse(
+    server: WebSocketServer | undefined,
+    code: ErrorCode,
+    detail?: string,
+    headers?: Readonly<Record<string, string>>,
+    status?: number,
+  ): void {
     if (this.settled) return;
     this.settledValue = true;
     this.response.detachSocket(this.socket as Socket);
@@ -66,13 +85,29 @@ export class UpgradeExchange {
       return;
     }
     const accept = this.handshake.headers.accept;
-    writeRefusal(this.socket, code, {
+    const refusal = buildRefusal(code, {
       accept: Array.isArray(accept) ? accept.join(', ') : accept,
       ...(detail === undefined ? {} : { detail }),
       ...(headers === undefined ? {} : { headers }),
       ...(status === undefined ? {} : { status }),
     });
+    this.journal.recordFor(this.handshake, code, refusal.status);
+    writeBuiltRefusal(this.socket, refusal);
   }
+}
+
+/** The catalogue code that best names an answer a framework wrote itself. */
+export function codeForFrameworkAnswer(response: ServerResponse): ErrorCode {
+  const named = response.getHeader('x-wsgate-error');
+  if (isErrorCode(named)) return named;
+  const status = response.statusCode;
+  if (status === 401) return 'WSG_AUTH_REQUIRED';
+  if (status === 404) return 'WSG_PATH_NOT_FOUND';
+  if (status === 405) return 'WSG_METHOD_NOT_ALLOWED';
+  if (status === 426) return 'WSG_NOT_WEBSOCKET';
+  if (status === 429 || status === 503) return 'WSG_TOO_MANY_CONNECTIONS';
+  if (status >= 500) return 'WSG_HOOK_FAILED';
+  return 'WSG_FORBIDDEN';
 }
 
 /**
@@ -80,8 +115,15 @@ export class UpgradeExchange {
  * or the exact fault when it tried to upgrade but Node did not treat it as an upgrade (e.g.
  * `Upgrade: websocket` without `Connection: Upgrade`).
  */
-export function refusalForPlainRequest(request: IncomingMessage): { code: ErrorCode; detail: string } {
+export function refusalForPlainRequest(request: IncomingMessage): {
+  code: ErrorCode;
+  detail: string;
+} {
   const outcome = validateUpgradeRequest(fromIncomingMessage(request));
-  if (outcome.accepted) return { code: 'WSG_NOT_WEBSOCKET', detail: 'the request reached the server as a plain request' };
+  if (outcome.accepted)
+    return {
+      code: 'WSG_NOT_WEBSOCKET',
+      detail: 'the request reached the server as a plain request',
+    };
   return { code: outcome.code, detail: outcome.detail };
 }
