@@ -30,7 +30,7 @@ import {
   fromRequestHead,
   type HandshakeRequest,
 } from './handshake-request.js';
-import { writeBuiltRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
+import { writeBuiltRefusal, writeHttpResponse } from './refusal.js';
 import {
   defaultRefusalJournal,
   type RefusalJournal,
