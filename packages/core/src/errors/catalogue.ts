@@ -337,6 +337,22 @@ const entries = {
     cause: 'The application closed the connection because a message broke its rules.',
     fix: "Check the application's message rules; the reason, when present, says which.",
   },
+  WSG_MESSAGE_MALFORMED: {
+    kind: 'protocol',
+    closeCode: 1008,
+    title: 'Message not in the expected format',
+    cause:
+      'An event-based endpoint (a NestJS gateway, for one) received a message it cannot read: it is not JSON, or it has no "event" string. Such endpoints expect {"event": "name", "data": ...}.',
+    fix: 'Send JSON such as {"event":"join","data":{"name":"Ada"}}, or give the server a message parser for the format the client speaks.',
+  },
+  WSG_EVENT_UNHANDLED: {
+    kind: 'protocol',
+    closeCode: 1008,
+    title: 'No handler for this event',
+    cause:
+      'The message names an event that no handler on this endpoint subscribes to (in NestJS: no @SubscribeMessage with that name in the gateways on this path). A typo, or a client newer or older than the server.',
+    fix: 'Send one of the events the endpoint handles (the detail lists them), or add a handler for this event.',
+  },
   WSG_MESSAGE_RATE_EXCEEDED: {
     kind: 'protocol',
     closeCode: 1008,
@@ -513,6 +529,20 @@ const entries = {
     cause:
       'The bytes that came back are not an HTTP/1.1 response head: perhaps the port speaks another protocol, or TLS where plain HTTP was expected.',
     fix: 'Check the port and scheme (ws:// versus wss://).',
+  },
+  WSG_REPLY_TIMEOUT: {
+    kind: 'client',
+    title: 'No reply after the handshake',
+    cause:
+      'The connection opened, but the server answered neither a ping with a pong (RFC 6455 §5.5.2) nor a message with a reply within the time limit: a server that ignores pings, an endpoint that does not answer that message, or a proxy that holds frames back.',
+    fix: 'Check that the server answers pings (every RFC 6455 server must) and what it sends back for this message; raise the timeout if the server is slow on purpose.',
+  },
+  WSG_CLOSE_UNEXPECTED: {
+    kind: 'client',
+    title: 'Server closed the connection during the exchange',
+    cause:
+      'After the handshake, the server sent a close frame before the exchange was over, or with an error code: 1002 protocol error, 1003 unsupported data, 1007 invalid data, 1008 policy, 1009 too big, 1011 server error, 4000-4999 application codes.',
+    fix: 'Read the close code and reason in the detail: a reason that starts with a WSG_ code names the exact rule. For 1002, check the frame sent just before the close.',
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -42,12 +42,21 @@ export function wantsJson(accept: string | undefined): boolean {
   return accept !== undefined && /\bapplication\/(?:[\w.+-]+\+)?json\b/i.test(accept);
 }
 
+/** Headers `buildRefusal` sets itself, in lower case. */
+const OWN_HEADERS = new Set(['x-wsgate-error', 'content-type', 'cache-control']);
+
+/** Message framing headers that only `serializeRefusal` writes (RFC 9112 §6: one framing). */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection']);
+
 /** Builds the HTTP answer for a refused handshake from its catalogue entry. */
 export function buildRefusal(code: ErrorCode, options: RefusalOptions = {}): HttpRefusal {
   const entry = catalogue[code];
   let status = options.status ?? entry.status ?? 400;
+  // Field names are case-insensitive (RFC 9110 §5.1): compare the application's headers in lower case.
+  const extraHeaders = Object.entries(options.headers ?? {});
+  const hasChallenge = extraHeaders.some(([name]) => name.toLowerCase() === 'www-authenticate');
   // RFC 9110 §15.5.2: a 401 must name an authentication scheme; without one the answer is 403.
-  if (status === 401 && options.headers?.['WWW-Authenticate'] === undefined) status = 403;
+  if (status === 401 && !hasChallenge) status = 403;
   const text = statusText[status] ?? 'Error';
   const json = wantsJson(options.accept);
   const body = json
@@ -68,7 +77,8 @@ export function buildRefusal(code: ErrorCode, options: RefusalOptions = {}): Htt
     statusText: text,
     headers: {
       ...entry.headers,
-      ...options.headers,
+      // The headers set below win, whatever case the application wrote their names in.
+      ...Object.fromEntries(extraHeaders.filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()))),
       'X-WSGate-Error': code,
       'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -81,8 +91,12 @@ export function buildRefusal(code: ErrorCode, options: RefusalOptions = {}): Htt
 export function serializeRefusal(refusal: HttpRefusal): string {
   const bodyBytes = new TextEncoder().encode(refusal.body).length;
   let head = `HTTP/1.1 ${refusal.status} ${refusal.statusText}\r\n`;
+  // RFC 9110 §8.6: one Content-Length, matching the body; a second one from the application
+  // (in any case) would make the answer unparseable or, worse, desynchronize the peer.
   const headers: Record<string, string> = {
-    ...refusal.headers,
+    ...Object.fromEntries(
+      Object.entries(refusal.headers).filter(([name]) => !FRAMING_HEADERS.has(name.toLowerCase())),
+    ),
     'Content-Length': String(bodyBytes),
   };
   // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to; the socket is closed after any refusal.

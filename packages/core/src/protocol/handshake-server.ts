@@ -107,6 +107,13 @@ export function validateUpgradeRequest<Agreement = unknown>(
   if (host === undefined || host.trim() === '') {
     return refuse('WSG_HOST_MISSING', 'no Host header');
   }
+  // RFC 9112 §3.2: two Host lines (joined with ", ") or a value with whitespace get a 400.
+  if (Array.isArray(request.headers.host) || /\s/.test(host.trim())) {
+    return refuse(
+      'WSG_REQUEST_MALFORMED',
+      `invalid or repeated Host header: ${host.slice(0, 200)}`,
+    );
+  }
   const version = header(request, 'sec-websocket-version');
   if (version?.trim() !== '13') {
     return refuse(

@@ -377,8 +377,11 @@ export class WebSocketSession {
   }
 
   private sendCloseFrame(code: number, reason: string): void {
+    // Encode first: a code or reason that may not be sent (RFC 6455 §7.4, §5.5) throws, and must
+    // not leave the session believing its close frame went out.
+    const payload = encodeClosePayload(code, reason);
     this.closeSentValue = true;
-    this.transmitFrame(Opcode.close, encodeClosePayload(code, reason), false);
+    this.transmitFrame(Opcode.close, payload, false);
   }
 
   private transmitFrame(opcode: number, payload: Uint8Array, compressed: boolean): void {

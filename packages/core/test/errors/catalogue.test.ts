@@ -1,0 +1,161 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type CatalogueEntry,
+  catalogue,
+  type ErrorCode,
+  ErrorKind,
+  errorCodes,
+  isErrorCode,
+} from '../../src/errors/catalogue.js';
+import { statusText } from '../../src/errors/http-refusal.js';
+import type { ClosePayload } from '../../src/protocol/close.js';
+import { isValidWireCloseCode } from '../../src/protocol/close.js';
+
+const entries: ReadonlyArray<readonly [ErrorCode, CatalogueEntry]> = errorCodes.map((code) => [
+  code,
+  catalogue[code],
+]);
+const ofKind = (kind: ErrorKind) => entries.filter(([, entry]) => entry.kind === kind);
+
+describe('the error catalogue', () => {
+  test('errorCodes lists every entry once', () => {
+    expect(errorCodes).toEqual(Object.keys(catalogue));
+    expect(new Set(errorCodes).size).toBe(errorCodes.length);
+    expect(errorCodes.length).toBeGreaterThan(40);
+  });
+
+  test.each(entries)('%s has a WSG_ code, a title, a cause and a fix', (code, entry) => {
+    expect(code).toMatch(/^WSG_[A-Z0-9]+(?:_[A-Z0-9]+)*$/);
+    expect(Object.values(ErrorKind)).toContain(entry.kind);
+    for (const text of [entry.title, entry.cause, entry.fix]) {
+      expect(typeof text).toBe('string');
+      expect(text.trim().length).toBeGreaterThan(10);
+      expect(text).toBe(text.trim());
+      expect(text).not.toMatch(/[\r\n]/);
+    }
+    // The title is one line that the HTTP body ends with a full stop; cause and fix are sentences.
+    expect(entry.title.endsWith('.')).toBe(false);
+    expect(entry.cause.endsWith('.')).toBe(true);
+    expect(entry.fix.endsWith('.')).toBe(true);
+  });
+
+  test.each(ofKind('handshake'))(
+    'handshake refusal %s has an HTTP error status and no close code',
+    (_code, entry) => {
+      expect(entry.status).toBeGreaterThanOrEqual(400);
+      expect(entry.status).toBeLessThan(600);
+      expect(statusText[entry.status ?? 0]).toBeDefined();
+      expect(entry.closeCode).toBeUndefined();
+    },
+  );
+
+  test.each([...ofKind('protocol'), ...ofKind('lifecycle')])(
+    '%s has a close code and no HTTP status or headers',
+    (_code, entry) => {
+      expect(entry.status).toBeUndefined();
+      expect(entry.headers).toBeUndefined();
+      expect(entry.closeCode).toBeGreaterThanOrEqual(1000);
+      expect(entry.closeCode).toBeLessThan(5000);
+    },
+  );
+
+  test.each(ofKind('protocol'))(
+    'protocol error %s closes with a code that may be sent on the wire (RFC 6455 §7.4)',
+    (_code, entry) => {
+      expect(isValidWireCloseCode(entry.closeCode ?? 0)).toBe(true);
+    },
+  );
+
+  test.each(ofKind('client'))(
+    'client error %s has neither status nor close code',
+    (_code, entry) => {
+      expect(entry.status).toBeUndefined();
+      expect(entry.closeCode).toBeUndefined();
+      expect(entry.headers).toBeUndefined();
+    },
+  );
+
+  test('every kind has entries', () => {
+    for (const kind of Object.values(ErrorKind))
+      expect(ofKind(kind).length, kind).toBeGreaterThan(0);
+  });
+
+  test('426 refusals name the protocol to upgrade to (RFC 9110 §15.5.22)', () => {
+    for (const [code, entry] of entries.filter(([, e]) => e.status === 426)) {
+      expect(entry.headers, code).toMatchObject({ Upgrade: 'websocket' });
+    }
+  });
+
+  test('the version refusal names version 13 (RFC 6455 §4.4)', () => {
+    expect(catalogue.WSG_VERSION_UNSUPPORTED).toMatchObject({
+      status: 426,
+      headers: { 'Sec-WebSocket-Version': '13', Upgrade: 'websocket' },
+    });
+  });
+
+  test('405 refusals say which method is allowed (RFC 9110 §15.5.6)', () => {
+    for (const [code, entry] of entries.filter(([, e]) => e.status === 405)) {
+      expect(entry.headers, code).toMatchObject({ Allow: 'GET' });
+    }
+  });
+
+  test('503 refusals say when to retry, in seconds', () => {
+    const unavailable = entries.filter(([, e]) => e.status === 503);
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const [code, entry] of unavailable) {
+      expect(entry.headers?.['Retry-After'], code).toMatch(/^\d+$/);
+    }
+  });
+
+  test.each([
+    ['WSG_NOT_WEBSOCKET', 426],
+    ['WSG_METHOD_NOT_ALLOWED', 405],
+    ['WSG_HTTP_VERSION_UNSUPPORTED', 505],
+    ['WSG_VERSION_UNSUPPORTED', 426],
+    ['WSG_HEADERS_TOO_LARGE', 431],
+    ['WSG_ORIGIN_REFUSED', 403],
+    ['WSG_PATH_NOT_FOUND', 404],
+    ['WSG_HANDSHAKE_TIMEOUT', 408],
+  ] as const)('%s answers %i', (code, status) => {
+    expect(catalogue[code].status).toBe(status);
+  });
+
+  test.each([
+    ['WSG_FRAME_UNMASKED', 1002],
+    ['WSG_FRAME_RSV_BITS', 1002],
+    ['WSG_CLOSE_PAYLOAD_INVALID', 1002],
+    ['WSG_CLOSE_CODE_INVALID', 1002],
+    ['WSG_CLOSE_REASON_INVALID_UTF8', 1007],
+    ['WSG_TEXT_INVALID_UTF8', 1007],
+    ['WSG_MESSAGE_TOO_BIG', 1009],
+    ['WSG_INTERNAL_ERROR', 1011],
+  ] as const)('%s closes with %i (RFC 6455 §7.4.1)', (code, closeCode) => {
+    expect(catalogue[code].closeCode).toBe(closeCode);
+  });
+
+  test('the close payload faults of the protocol layer are protocol entries', () => {
+    const faults: Extract<ClosePayload, { valid: false }>['fault'][] = [
+      'WSG_CLOSE_PAYLOAD_INVALID',
+      'WSG_CLOSE_CODE_INVALID',
+      'WSG_CLOSE_REASON_INVALID_UTF8',
+    ];
+    for (const fault of faults) expect(catalogue[fault].kind).toBe('protocol');
+  });
+
+  test('isErrorCode accepts catalogue codes only, not inherited properties or look-alikes', () => {
+    for (const code of errorCodes) expect(isErrorCode(code)).toBe(true);
+    for (const value of [
+      'WSG_NOPE',
+      'wsg_not_websocket',
+      'toString',
+      '__proto__',
+      'constructor',
+      '',
+      42,
+      undefined,
+      null,
+    ]) {
+      expect(isErrorCode(value), String(value)).toBe(false);
+    }
+  });
+});

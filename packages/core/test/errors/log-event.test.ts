@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import { catalogue, errorCodes } from '../../src/errors/catalogue.js';
+import { logEventFor } from '../../src/errors/log-event.js';
+
+describe('log events from the catalogue', () => {
+  test.each(errorCodes)(
+    'the event for %s is named after its kind and carries its answer',
+    (code) => {
+      const entry = catalogue[code];
+      const event = logEventFor(code);
+      expect(event.event).toBe(
+        {
+          handshake: 'wsgate.handshake.refused',
+          protocol: 'wsgate.connection.failed',
+          lifecycle: 'wsgate.connection.closed',
+          client: 'wsgate.client.failed',
+        }[entry.kind],
+      );
+      expect(event).toMatchObject({ code, kind: entry.kind, title: entry.title });
+      expect('status' in event).toBe(entry.status !== undefined);
+      expect('closeCode' in event).toBe(entry.closeCode !== undefined);
+    },
+  );
+
+  test('context fields appear only when given', () => {
+    expect(
+      logEventFor('WSG_ORIGIN_REFUSED', {
+        detail: 'Origin https://evil.example',
+        remoteAddress: '10.0.0.1',
+        path: '/ws',
+      }),
+    ).toEqual({
+      event: 'wsgate.handshake.refused',
+      code: 'WSG_ORIGIN_REFUSED',
+      kind: 'handshake',
+      title: 'Origin not allowed',
+      status: 403,
+      detail: 'Origin https://evil.example',
+      remoteAddress: '10.0.0.1',
+      path: '/ws',
+    });
+    expect(
+      Object.keys(logEventFor('WSG_MESSAGE_TOO_BIG', { detail: undefined, path: undefined })),
+    ).toEqual(['event', 'code', 'kind', 'title', 'closeCode']);
+  });
+});

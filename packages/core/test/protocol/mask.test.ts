@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { applyMask, writeMaskKey } from '../../src/protocol/mask.js';
+import { hex, patternBytes, toHex, utf8 } from '../helpers/bytes.js';
+import { RFC_MASK } from '../helpers/frames.js';
+import { propertyRuns } from '../helpers/property.js';
+
+/** RFC 6455 §5.3 written out literally: octet i is XORed with key octet (i + phase) mod 4. */
+function referenceMask(
+  data: Uint8Array,
+  key: Uint8Array,
+  phase: number,
+  start: number,
+  end: number,
+) {
+  const out = data.slice();
+  for (let i = start; i < end; i++) {
+    out[i] = (data[i] as number) ^ (key[(phase + i - start) % 4] as number);
+  }
+  return out;
+}
+
+describe('RFC 6455 §5.3 client-to-server masking', () => {
+  test('masks "Hello" with key 37 fa 21 3d into the bytes of the §5.7 example', () => {
+    const data = utf8('Hello');
+    applyMask(data, RFC_MASK);
+    expect(toHex(data)).toBe('7f9f4d5158');
+  });
+
+  test('masking twice with the same key restores the payload', () => {
+    const original = patternBytes(1000);
+    const data = original.slice();
+    applyMask(data, RFC_MASK);
+    expect(toHex(data)).not.toBe(toHex(original));
+    applyMask(data, RFC_MASK);
+    expect(toHex(data)).toBe(toHex(original));
+  });
+
+  test('the phase continues the key where a previous piece stopped', () => {
+    const whole = utf8('Hello, masked world!');
+    applyMask(whole, RFC_MASK);
+    const pieces = utf8('Hello, masked world!');
+    applyMask(pieces, RFC_MASK, 0, 0, 3);
+    applyMask(pieces, RFC_MASK, 3, 3, 10);
+    applyMask(pieces, RFC_MASK, 10 & 3, 10, pieces.length);
+    expect(toHex(pieces)).toBe(toHex(whole));
+  });
+
+  test('only the bytes between start and end change', () => {
+    const data = hex('00 00 00 00 00 00 00 00');
+    applyMask(data, hex('ff ff ff ff'), 0, 2, 5);
+    expect(toHex(data)).toBe('0000ffffff000000');
+  });
+
+  test('the word-at-a-time path matches the byte loop on unaligned views and every phase', () => {
+    const backing = patternBytes(300, 7);
+    const key = hex('a1 b2 c3 d4');
+    for (let offset = 0; offset < 4; offset++) {
+      for (let phase = 0; phase < 4; phase++) {
+        for (const length of [31, 32, 33, 64, 127, 200]) {
+          const view = backing.slice().subarray(offset, offset + length);
+          const expected = referenceMask(view, key, phase, 0, length);
+          applyMask(view, key, phase);
+          expect(toHex(view), `offset ${offset} phase ${phase} length ${length}`).toBe(
+            toHex(expected),
+          );
+        }
+      }
+    }
+  });
+
+  test('any data, key, phase and range is masked exactly as §5.3 describes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat({ max: 7 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat({ max: 3 }),
+        (bytes, key, phase, a, b, offset) => {
+          const backing = new Uint8Array(bytes.length + offset);
+          backing.set(bytes, offset);
+          const data = backing.subarray(offset);
+          const start = Math.min(a, b) % (bytes.length + 1);
+          const end = Math.max(start, Math.max(a, b) % (bytes.length + 1));
+          const expected = referenceMask(data, key, phase & 3, start, end);
+          applyMask(data, key, phase, start, end);
+          expect(toHex(data)).toBe(toHex(expected));
+        },
+      ),
+      propertyRuns(400),
+    );
+  });
+});
+
+describe('RFC 6455 §5.3 masking keys', () => {
+  test('writeMaskKey writes exactly four bytes at the offset', () => {
+    const target = new Uint8Array(12).fill(0xee);
+    let sawChange = false;
+    for (let attempt = 0; attempt < 8 && !sawChange; attempt++) {
+      writeMaskKey(target, 4);
+      sawChange = toHex(target.subarray(4, 8)) !== 'eeeeeeee';
+    }
+    expect(sawChange).toBe(true);
+    expect(toHex(target.subarray(0, 4))).toBe('eeeeeeee');
+    expect(toHex(target.subarray(8))).toBe('eeeeeeee');
+  });
+
+  test('keys are unpredictable: thousands of keys, across pool refills, are almost all distinct', () => {
+    const keys = new Set<string>();
+    const key = new Uint8Array(4);
+    const count = 5000; // more than one 8 KiB pool of keys
+    for (let i = 0; i < count; i++) {
+      writeMaskKey(key, 0);
+      keys.add(toHex(key));
+    }
+    // 5000 draws from 2^32 values give 0.003 collisions on average; a repeating pool would give thousands.
+    expect(keys.size).toBeGreaterThan(count - 3);
+  });
+});
