@@ -24,6 +24,7 @@ import {
   type DeflateAgreement,
   type DeflateOptions,
 } from '../protocol/permessage-deflate.js';
+import { type CaptureSetting, captureFor } from './capture.js';
 import { type ConnectionLimits, WebSocketConnection } from './connection.js';
 import {
   fromIncomingMessage,
@@ -84,6 +85,8 @@ export interface ServerOptions extends ConnectionLimits {
   readonly refusalJournal?: RefusalJournal | undefined;
   /** When attached beside other upgrade listeners: how long they get before an unmatched path gets 404. */
   readonly unhandledUpgradeTimeoutMs?: number | undefined;
+  /** Record every connection's traffic as pcapng (see `createCapture`); off by default. */
+  readonly capture?: CaptureSetting | undefined;
 }
 
 export interface ServerEvents {
@@ -92,8 +95,8 @@ export interface ServerEvents {
 }
 
 export interface UpgradeOptions {
-  /** Extra headers for the 101 answer (e.g. Set-Cookie from a framework). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra headers for the 101 answer (e.g. Set-Cookie from a framework, one value per cookie). */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -105,6 +108,10 @@ function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
   if (typeof matcher === 'string') return matcher === path;
   if (typeof matcher === 'function') return matcher(path);
   return matcher.includes(path);
+}
+
+function startConnection(connection: WebSocketConnection, head: Uint8Array): void {
+  connection.start(head);
 }
 
 function heartbeatTick(server: WebSocketServer): void {
@@ -197,6 +204,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     head: Uint8Array,
     options: UpgradeOptions,
   ): Promise<WebSocketConnection | undefined> {
+    if (this.options.capture !== undefined)
+      captureFor(this, this.options.capture)?.trackUpgrade(request, socket, head);
     if (this.closing) {
       this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
       return undefined;
@@ -267,7 +276,23 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
         return undefined;
       }
-      socket.write(serializeAcceptResponse(outcome, options.headers));
+      let accept: string;
+      try {
+        accept = serializeAcceptResponse(outcome, options.headers);
+      } catch (error) {
+        release();
+        this.options.onLog?.({
+          ...logEventFor('WSG_HOOK_FAILED', {
+            remoteAddress: request.remoteAddress,
+            path: request.path,
+          }),
+          event: 'wsgate.handshake.hook_failed',
+          detail: error instanceof Error ? error.message : String(error),
+        });
+        this.refuse(request, socket, 'WSG_HOOK_FAILED');
+        return undefined;
+      }
+      socket.write(accept);
       const connection = new WebSocketConnection(socket, {
         side: 'server',
         subprotocol: outcome.subprotocol,
@@ -293,7 +318,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       });
       this.startHeartbeat();
       this.emit('connection', connection, request);
-      connection.start(head);
+      // Read the bytes that came with the head only after the caller of handleUpgrade has had the
+      // connection: its `await` resumes in a microtask, before this macrotask, so the listeners it
+      // attaches see the first messages too (a client may send them in the handshake's TCP write).
+      setImmediate(startConnection, connection, head);
       return connection;
     } finally {
       this.pendingHandshakes--;
@@ -412,6 +440,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       socket.destroy();
       return;
     }
+    if (this.options.capture !== undefined)
+      captureFor(this, this.options.capture)?.track(socket, 'server');
     const parser = new HttpRequestParser({
       maxHeaderBytes: this.options.maxHeaderBytes ?? defaultHeadLimits.maxHeaderBytes,
       maxHeaderCount: this.options.maxHeaderCount ?? defaultHeadLimits.maxHeaderCount,

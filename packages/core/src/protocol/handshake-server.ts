@@ -194,13 +194,20 @@ export function serializeAcceptResponse(
     readonly subprotocol: string | undefined;
     readonly extensionsHeader: string | undefined;
   },
-  extraHeaders: Readonly<Record<string, string>> = {},
+  extraHeaders: Readonly<Record<string, string | readonly string[]>> = {},
 ): string {
   let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${outcome.acceptKey}\r\n`;
   if (outcome.subprotocol !== undefined)
     head += `Sec-WebSocket-Protocol: ${outcome.subprotocol}\r\n`;
   if (outcome.extensionsHeader !== undefined)
     head += `Sec-WebSocket-Extensions: ${outcome.extensionsHeader}\r\n`;
-  for (const [name, value] of Object.entries(extraHeaders)) head += `${name}: ${value}\r\n`;
+  for (const [name, value] of Object.entries(extraHeaders)) {
+    // A repeated header (Set-Cookie) is written once per value (RFC 9110 §5.3).
+    for (const item of typeof value === 'string' ? [value] : value) {
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(item))
+        throw new TypeError(`header ${JSON.stringify(name)} contains a line break`);
+      head += `${name}: ${item}\r\n`;
+    }
+  }
   return `${head}\r\n`;
 }
