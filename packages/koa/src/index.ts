@@ -191,16 +191,11 @@ function answerPlainRequest(ctx: Context): void {
 }
 
 /** The headers middleware set before `ctx.ws()`, for the 101 (e.g. a refreshed session cookie). */
-function headersFor101(ctx: Context): Record<string, string> {
-  const headers: Record<string, string> = {};
+function headersFor101(ctx: Context): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(ctx.res.getHeaders())) {
     if (value === undefined || NOT_FOR_101.test(name)) continue;
-    if (Array.isArray(value) && value.length > 1 && name === 'set-cookie') {
-      throw new Error(
-        `ctx.ws(): ${value.length} Set-Cookie headers were set before the upgrade; the 101 answer carries one. Set one cookie before ctx.ws(), or set the others on a plain HTTP request.`,
-      );
-    }
-    headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    headers[name] = Array.isArray(value) ? value.map(String) : String(value);
   }
   return headers;
 }
@@ -229,7 +224,7 @@ function serverFor(attachment: Attachment, options: KoaRouteOptions | undefined)
 async function accept(
   upgrade: Upgrade,
   server: WebSocketServer,
-  headers: Record<string, string>,
+  headers: Record<string, string | string[]>,
 ): Promise<WebSocketConnection | undefined> {
   const { exchange, attachment } = upgrade;
   if (taken(exchange)) return undefined;
