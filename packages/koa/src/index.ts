@@ -92,9 +92,6 @@ const installed = new WeakSet<object>();
 
 // Never copied from the app's response into the 101: framing, hop-by-hop (RFC 9110 §7.6.1) and
 // what the handshake itself decides (RFC 6455 §4.2.2).
-const NOT_FOR_101 =
-  /^(?:connection|upgrade|keep-alive|proxy-connection|te|trailer|transfer-encoding|content-.*|sec-websocket-.*)$/;
-
 // --- answers -------------------------------------------------------------------------------
 
 /** Whether the upgrade socket was upgraded, answered, or written to by another upgrade listener. */
@@ -190,16 +187,6 @@ function answerPlainRequest(ctx: Context): void {
   ctx.body = built.body;
 }
 
-/** The headers middleware set before `ctx.ws()`, for the 101 (e.g. a refreshed session cookie). */
-function headersFor101(ctx: Context): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(ctx.res.getHeaders())) {
-    if (value === undefined || NOT_FOR_101.test(name)) continue;
-    headers[name] = Array.isArray(value) ? value.map(String) : String(value);
-  }
-  return headers;
-}
-
 // --- ctx.ws and the gate -------------------------------------------------------------------
 
 /** What Koa does with a thrown value that is not an Error. */
@@ -224,7 +211,6 @@ function serverFor(attachment: Attachment, options: KoaRouteOptions | undefined)
 async function accept(
   upgrade: Upgrade,
   server: WebSocketServer,
-  headers: Record<string, string | string[]>,
 ): Promise<WebSocketConnection | undefined> {
   const { exchange, attachment } = upgrade;
   if (taken(exchange)) return undefined;
@@ -232,7 +218,8 @@ async function accept(
     exchange.refuse(server, 'WSG_SERVER_SHUTTING_DOWN');
     return undefined;
   }
-  const connection = await exchange.accept(server, { headers });
+  // Headers middleware set before ctx.ws() (cookies, request ids) go into the 101.
+  const connection = await exchange.accept(server);
   if (connection === undefined) return undefined;
   attachment.clients.add(connection);
   attachment.live.add(server);
@@ -250,11 +237,10 @@ function ws(this: Context, options?: KoaRouteOptions): Promise<WebSocketConnecti
     return Promise.resolve(undefined);
   }
   if (upgrade.accepted === undefined) {
-    const headers = headersFor101(this);
     // From here on the exchange, not Koa, answers this request.
     this.respond = false;
     this.onerror = ignoreAfterUpgrade;
-    upgrade.accepted = accept(upgrade, serverFor(upgrade.attachment, options), headers);
+    upgrade.accepted = accept(upgrade, serverFor(upgrade.attachment, options));
   }
   return upgrade.accepted;
 }

@@ -1,3 +1,11 @@
+export type { CaptureOptions, CaptureSetting } from './capture.js';
+export {
+  Capture,
+  captureFor,
+  createCapture,
+  DEFAULT_CAPTURE_MAX_BYTES,
+  MIN_CAPTURE_MAX_BYTES,
+} from './capture.js';
 export type { ConnectOptions, WebSocketUrl } from './client.js';
 export { classifySocketError, connect, parseWebSocketUrl } from './client.js';
 export type {
@@ -48,6 +56,7 @@ export {
 } from './server.js';
 export {
   codeForFrameworkAnswer,
+  headersSetByFramework,
   refusalForPlainRequest,
   UpgradeExchange,
 } from './upgrade-bridge.js';

@@ -66,7 +66,8 @@ export class UpgradeExchange {
     if (this.settled) return Promise.resolve(undefined);
     this.settledValue = true;
     this.response.detachSocket(this.socket as Socket);
-    return server.handleUpgrade(this.handshake, this.socket, this.head, options);
+    const headers = { ...headersSetByFramework(this.response), ...options.headers };
+    return server.handleUpgrade(this.handshake, this.socket, this.head, { ...options, headers });
   }
 
   /** Refuses with a catalogue code, unless the framework already answered. */
@@ -94,6 +95,23 @@ export class UpgradeExchange {
     this.journal.recordFor(this.handshake, code, refusal.status);
     writeBuiltRefusal(this.socket, refusal);
   }
+}
+
+/** Headers that describe a body or the connection itself have no place in a 101 (RFC 9110 §7.6.1). */
+const NOT_FOR_101 =
+  /^(?:connection|upgrade|keep-alive|proxy-connection|te|trailer|transfer-encoding|content-.*|sec-websocket-.*)$/;
+
+/**
+ * Headers middleware set on the response before the route accepted (a refreshed session cookie,
+ * a request id): they go into the 101, a repeated header once per value.
+ */
+export function headersSetByFramework(response: ServerResponse): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(response.getHeaders())) {
+    if (value === undefined || NOT_FOR_101.test(name)) continue;
+    headers[name] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return headers;
 }
 
 /** The catalogue code that best names an answer a framework wrote itself. */
