@@ -20,7 +20,7 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      projects: [...projects('packages'), ...projects('apps')],
+      projects: [...projects('packages'), ...projects('apps'), 'conformance'],
     },
   }),
 );
