@@ -1,0 +1,42 @@
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+// A value import: Nest injects ChatRoom by the constructor's decorator metadata.
+import { ChatRoom } from '@wsgate/demo-kit';
+import type { WsgateClient, WsgateGatewayOptions } from '@wsgate/nestjs';
+import { ChatTokenGuard } from './chat-token.guard.js';
+
+/** /chat: `join` {name} and `message` {text}, broadcast to the room (demo-kit's ChatRoom). */
+@WebSocketGateway<WsgateGatewayOptions>({
+  path: '/chat',
+  handshakeGuards: [ChatTokenGuard],
+  wwwAuthenticate: 'Bearer realm="chat"',
+  maxMessageBytes: 64 * 1024,
+})
+export class ChatGateway implements OnGatewayDisconnect {
+  constructor(private readonly room: ChatRoom) {}
+
+  @SubscribeMessage('join')
+  join(
+    @MessageBody() data: { name?: unknown } | undefined,
+    @ConnectedSocket() client: WsgateClient,
+  ) {
+    this.room.join(client, data?.name);
+  }
+
+  @SubscribeMessage('message')
+  message(
+    @MessageBody() data: { text?: unknown } | undefined,
+    @ConnectedSocket() client: WsgateClient,
+  ) {
+    this.room.say(client, data?.text);
+  }
+
+  handleDisconnect(client: WsgateClient) {
+    this.room.leave(client);
+  }
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { demoPublicDir, exitOnSignals, listeningMessage } from '@wsgate/demo-kit';
+import { WsgateAdapter } from '@wsgate/nestjs';
+import { AppModule } from './app.module.js';
+import { config } from './config.js';
+
+const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  logger: ['error', 'warn'],
+});
+app.useWebSocketAdapter(
+  new WsgateAdapter(app, {
+    // ALLOWED_ORIGINS applies to every gateway: another Origin gets 403 WSG_ORIGIN_REFUSED.
+    origins: config.allowedOrigins,
+    onLog: (event) =>
+      console.error(`${event.event} ${event.code}${event.detail ? `: ${event.detail}` : ''}`),
+  }),
+);
+app.useStaticAssets(demoPublicDir(import.meta.url));
+// SIGTERM: app.close() closes every WebSocket with 1001 through the adapter, then exit 0.
+exitOnSignals(() => app.close());
+await app.listen(config.port, config.host);
+const { port } = app.getHttpServer().address() as AddressInfo;
+console.log(listeningMessage('nest-demo', config.host, port));

@@ -1,0 +1,201 @@
+import type { IncomingMessage } from 'node:http';
+import type { CanActivate, ExecutionContext, INestApplicationContext, Type } from '@nestjs/common';
+import {
+  type HandshakeRequest,
+  isErrorCode,
+  type OriginPolicy,
+  type ServerOptions,
+  type UpgradeRefusal,
+} from '@wsgate/core';
+import type { CorsOrigin, HandshakeGuard } from './options.js';
+
+type Verify = NonNullable<ServerOptions['verifyUpgrade']>;
+type WsArgumentsHost = ReturnType<ExecutionContext['switchToWs']>;
+type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
+type RpcArgumentsHost = ReturnType<ExecutionContext['switchToRpc']>;
+
+/** The Origin allow-list of a gateway: `origins` as core takes it, else socket.io's `cors.origin`. */
+export function originPolicy(
+  origins: OriginPolicy | undefined,
+  cors: { readonly origin?: CorsOrigin } | boolean | undefined,
+): OriginPolicy | undefined {
+  if (origins !== undefined) return origins;
+  const origin = typeof cors === 'object' ? cors.origin : undefined;
+  if (origin === undefined || origin === true || origin === '*') return undefined;
+  if (origin === false) {
+    throw new Error(
+      '@wsgate/nestjs: cors.origin false does not say which browser origins may open a WebSocket. Use origins: [] to refuse every Origin, or leave cors out to allow all.',
+    );
+  }
+  if (typeof origin === 'string') return [origin];
+  if (typeof origin === 'function') {
+    if (origin.length > 1) {
+      throw new Error(
+        '@wsgate/nestjs: cors.origin as a callback (origin, done) is not supported: pass a predicate (origin) => boolean.',
+      );
+    }
+    return origin;
+  }
+  const list = origin instanceof RegExp ? [origin] : origin;
+  return (value) =>
+    list.some((item) => {
+      if (typeof item === 'string') return item === value;
+      item.lastIndex = 0;
+      return item.test(value);
+    });
+}
+
+/** Guard classes come from the app's container (so they get their dependencies). */
+export function resolveGuards(
+  app: INestApplicationContext | undefined,
+  guards: readonly HandshakeGuard[],
+): CanActivate[] {
+  return guards.map((guard) => {
+    if (typeof guard !== 'function') return guard;
+    if (app !== undefined) {
+      try {
+        return app.get(guard, { strict: false });
+      } catch {
+        // Not a provider: built below when it needs nothing.
+      }
+    }
+    if (guard.length === 0) return new guard();
+    throw new Error(
+      `@wsgate/nestjs: handshake guard ${guard.name} takes constructor arguments but is not a provider: add it to a module's providers.`,
+    );
+  });
+}
+
+/**
+ * What a handshake guard sees: type `ws`, the handshake as client and data (pattern
+ * `handshake`), and the upgrade request through `switchToHttp().getRequest()`, with `query`
+ * parsed as Express would (last value wins). No gateway metadata is attached.
+ */
+export class HandshakeContext implements ExecutionContext {
+  constructor(readonly handshake: HandshakeRequest) {}
+
+  getType<T extends string = 'ws'>(): T {
+    return 'ws' as T;
+  }
+  getClass<T>(): Type<T> {
+    return HandshakeContext as unknown as Type<T>;
+  }
+  getHandler(): () => void {
+    return HandshakeContext.prototype.getArgs;
+  }
+  getArgs<T extends unknown[]>(): T {
+    return [this.handshake, this.handshake, 'handshake'] as unknown as T;
+  }
+  getArgByIndex<T>(index: number): T {
+    return this.getArgs()[index] as T;
+  }
+  switchToWs(): WsArgumentsHost {
+    const handshake = this.handshake;
+    return {
+      getClient: <T>() => handshake as T,
+      getData: <T>() => handshake as T,
+      getPattern: () => 'handshake',
+    };
+  }
+  switchToHttp(): HttpArgumentsHost {
+    const request = this.request();
+    return {
+      getRequest: <T>() => request as T,
+      getResponse: <T>() => undefined as T,
+      getNext: <T>() => undefined as T,
+    };
+  }
+  switchToRpc(): RpcArgumentsHost {
+    return { getData: <T>() => this.handshake as T, getContext: <T>() => undefined as T };
+  }
+
+  private request(): IncomingMessage | HandshakeRequest {
+    const incoming = this.handshake.incoming as (IncomingMessage & { query?: unknown }) | undefined;
+    if (incoming === undefined) return this.handshake;
+    incoming.query ??= Object.fromEntries(this.handshake.query);
+    return incoming;
+  }
+}
+
+function settle(value: unknown): Promise<unknown> {
+  const observable = value as { subscribe?: unknown } | null;
+  if (typeof observable?.subscribe !== 'function') return Promise.resolve(value);
+  // Nest takes the last value of an Observable guard result.
+  return new Promise((resolve, reject) => {
+    let last: unknown;
+    (value as { subscribe(o: object): unknown }).subscribe({
+      next: (item: unknown) => {
+        last = item;
+      },
+      error: reject,
+      complete: () => resolve(last),
+    });
+  });
+}
+
+/** A guard's exception as a refusal; anything else is rethrown, which core answers with 500. */
+export function refusalFor(error: unknown, challenge: string): UpgradeRefusal {
+  const fault = error as {
+    code?: unknown;
+    kind?: unknown;
+    detail?: unknown;
+    message?: unknown;
+    getStatus?: () => unknown;
+    getError?: unknown;
+  } | null;
+  const message = typeof fault?.message === 'string' ? fault.message : undefined;
+  // A WsgateError, matched by shape: an app's CommonJS copy of core is another class.
+  if (isErrorCode(fault?.code) && fault?.kind === 'handshake') {
+    return {
+      refuse: fault.code,
+      ...(typeof fault.detail === 'string' ? { detail: fault.detail } : {}),
+    };
+  }
+  const status = typeof fault?.getStatus === 'function' ? fault.getStatus() : undefined;
+  const detail = message === undefined ? {} : { detail: message };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 401) {
+      return {
+        refuse: 'WSG_AUTH_REQUIRED',
+        ...detail,
+        status,
+        headers: { 'WWW-Authenticate': challenge },
+      };
+    }
+    if (status === 404) return { refuse: 'WSG_PATH_NOT_FOUND', ...detail };
+    return { refuse: 'WSG_FORBIDDEN', ...detail, status };
+  }
+  if (typeof fault?.getError === 'function') return { refuse: 'WSG_FORBIDDEN', ...detail };
+  throw error;
+}
+
+/** The adapter's and the gateway's hooks, then their guards: the first refusal wins. */
+export function composeVerifier(
+  verifiers: readonly (Verify | undefined)[],
+  guards: readonly CanActivate[],
+  challenge: string,
+): Verify | undefined {
+  const hooks = verifiers.filter((hook): hook is Verify => hook !== undefined);
+  if (hooks.length === 0 && guards.length === 0) return undefined;
+  return async (request) => {
+    for (const hook of hooks) {
+      const decision = (await hook(request)) || undefined;
+      if (decision !== undefined) return decision;
+    }
+    for (const guard of guards) {
+      let allowed: unknown;
+      try {
+        allowed = await settle(guard.canActivate(new HandshakeContext(request)));
+      } catch (error) {
+        return refusalFor(error, challenge);
+      }
+      if (!allowed) {
+        return {
+          refuse: 'WSG_FORBIDDEN',
+          detail: `${guard.constructor.name} refused the handshake`,
+        };
+      }
+    }
+    return undefined;
+  };
+}
