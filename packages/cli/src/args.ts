@@ -1,6 +1,9 @@
 export interface ParsedArgs {
   readonly positionals: string[];
+  /** The last value of each flag. */
   readonly flags: Map<string, string | true>;
+  /** Every value of each flag, in order, for flags that may repeat (`--header`). */
+  readonly repeated: Map<string, (string | true)[]>;
 }
 
 /** Parses `--name value`, `--name=value` and bare `--flag`; the flags that take no value are listed. */
@@ -10,6 +13,11 @@ export function parseArgs(
 ): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const repeated = new Map<string, (string | true)[]>();
+  const set = (name: string, value: string | true): void => {
+    flags.set(name, value);
+    repeated.set(name, [...(repeated.get(name) ?? []), value]);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) {
@@ -18,19 +26,19 @@ export function parseArgs(
     }
     const eq = arg.indexOf('=');
     if (eq !== -1) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+      set(arg.slice(2, eq), arg.slice(eq + 1));
     } else if (
       booleanFlags.has(arg.slice(2)) ||
       i + 1 >= argv.length ||
       (argv[i + 1] as string).startsWith('--')
     ) {
-      flags.set(arg.slice(2), true);
+      set(arg.slice(2), true);
     } else {
-      flags.set(arg.slice(2), argv[i + 1] as string);
+      set(arg.slice(2), argv[i + 1] as string);
       i++;
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, repeated };
 }
 
 export function integerFlag(args: ParsedArgs, name: string, fallback: number): number {

@@ -11,6 +11,7 @@ import {
   formatDeflateOffer,
   PERMESSAGE_DEFLATE,
 } from '../protocol/permessage-deflate.js';
+import { type CaptureSetting, captureFor } from './capture.js';
 import { type ConnectionLimits, WebSocketConnection } from './connection.js';
 import { createSessionCompression } from './zlib-codec.js';
 
@@ -33,6 +34,8 @@ export interface ConnectOptions extends ConnectionLimits {
   readonly lookup?: LookupFunction | undefined;
   /** Ping at this interval and drop the connection when the server stays silent; 0 (default) turns it off. */
   readonly heartbeatIntervalMs?: number | undefined;
+  /** Record this connection's traffic as pcapng (see `createCapture`); off by default. */
+  readonly capture?: CaptureSetting | undefined;
 }
 
 /** A parsed WebSocket URL (RFC 6455 §3); http(s) is accepted as ws(s). */
@@ -150,6 +153,7 @@ export function connect(
       socket.once('connect', () => socket.write(request));
     }
     socket.setNoDelay(true);
+    if (options.capture !== undefined) captureFor(socket, options.capture)?.track(socket, 'client');
     const parser = new HttpResponseParser();
     let settled = false;
     const timer = setTimeout(() => {
@@ -234,6 +238,9 @@ export function connect(
       settle(undefined, connection);
       if (options.requirePerMessageDeflate && agreement === undefined) {
         connection.fail('WSG_EXTENSION_REQUIRED', 'the server did not accept permessage-deflate');
+        // Keep reading: the server's answer to our close frame and its TCP close end the
+        // connection now, instead of closeTimeoutMs later.
+        setImmediate(() => connection.start(result.rest));
         return;
       }
       const heartbeatMs = options.heartbeatIntervalMs ?? 0;

@@ -133,6 +133,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private netServer: NetServer | undefined;
   private closing = false;
+  private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -534,8 +535,14 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
    * Graceful shutdown: refuse new handshakes (503), close every connection with 1001, wait for
    * the closing handshakes up to `timeoutMs`, then terminate what is left.
    */
-  async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    if (this.closing) return;
+  close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    // A second call (a signal handler, then a test's teardown) waits for the same shutdown
+    // instead of resolving while connections are still open.
+    this.shutdownPromise ??= this.shutDown(options);
+    return this.shutdownPromise;
+  }
+
+  private async shutDown(options: { readonly timeoutMs?: number }): Promise<void> {
     this.closing = true;
     const netServer = this.netServer;
     const listening =
@@ -564,6 +571,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     ]);
     clearTimeout(timer);
     for (const client of this.clients) client.terminate();
+    // Sockets close (and release their connections) a moment after destroy(): wait for that,
+    // so that `clients` is empty once close() resolves.
+    await Promise.all(closed);
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     await listening;
