@@ -138,6 +138,19 @@ abstract class HeadParser<Head> {
       bytes.set(this.buffered);
       bytes.set(chunk, this.buffered.length);
     }
+    const first = bytes[0];
+    // RFC 9112 §3: a message starts with a token (the method) or "HTTP/". Say so at the first
+    // byte rather than waiting for a head that will never come (TLS to a plain port, say).
+    if (first !== undefined && (first < 0x21 || first > 0x7e)) {
+      return {
+        state: 'failed',
+        fault: 'WSG_REQUEST_MALFORMED',
+        detail:
+          first === 0x16 || first === 0x15
+            ? 'the bytes are a TLS record: TLS (wss:// or https://) was sent to a port that speaks plain HTTP'
+            : `the bytes are not HTTP (first byte 0x${first.toString(16).padStart(2, '0')})`,
+      };
+    }
     const headEnd = findHeadEnd(bytes, searchFrom);
     if (headEnd === -1) {
       if (bytes.length > this.limits.maxHeaderBytes) {

@@ -284,3 +284,18 @@ describe('RFC 9110 §5.6.1 token lists', () => {
     expect(headerHasToken(undefined, 'upgrade')).toBe(false);
   });
 });
+
+describe('RFC 9112 §3 a head that cannot be HTTP fails at its first byte', () => {
+  test('names a TLS ClientHello sent to a plain port', () => {
+    const result = new HttpRequestParser().push(
+      new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]),
+    );
+    expect(result).toMatchObject({ state: 'failed', fault: 'WSG_REQUEST_MALFORMED' });
+    expect(result.state === 'failed' && result.detail).toMatch(/TLS/);
+  });
+
+  test('refuses a control byte at the start without waiting for more', () => {
+    const result = new HttpRequestParser().push(new Uint8Array([0x00]));
+    expect(result).toMatchObject({ state: 'failed', fault: 'WSG_REQUEST_MALFORMED' });
+  });
+});
