@@ -1,4 +1,5 @@
 export { allCases } from './cases/index.js';
+export { demoConformanceSuite } from './demo-suite.js';
 export type { CategorySummary } from './report.js';
 export { formatProblems, formatTable, RESULTS_DIR, summarize, writeReport } from './report.js';
 export type { RunOptions } from './runner.js';

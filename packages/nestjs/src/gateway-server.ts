@@ -223,7 +223,12 @@ export class WsgateClient {
       if (subscription !== undefined) this.subscriptions.delete(subscription);
     };
     try {
-      const result = bound.transform(bound.handler.callback(message.data, pattern));
+      const invoked: unknown = bound.handler.callback(message.data, pattern);
+      // Nest runs guards, pipes and the handler asynchronously: read the next message (or a
+      // close) only once this one is handled, so replies keep their order and precede a close.
+      const pending = isThenable(invoked);
+      if (pending) this.connection.pause();
+      const result = bound.transform(invoked);
       subscription = result.subscribe({
         next: (response: unknown) => {
           // WsAdapter's habit: a handler's result (a WsResponse `{ event, data }`) goes out as JSON.
@@ -240,7 +245,12 @@ export class WsgateClient {
         },
         complete: release,
       });
+      if (pending) {
+        const resume = (): void => this.connection.resume();
+        (invoked as PromiseLike<unknown>).then(resume, resume);
+      }
     } catch (error) {
+      this.connection.resume();
       failed(error);
       return;
     }
@@ -249,6 +259,10 @@ export class WsgateClient {
     if (this.isOpen) this.subscriptions.add(subscription);
     else subscription.unsubscribe();
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 // --- server -----------------------------------------------------------------------------

@@ -78,10 +78,10 @@ function socketOnError(this: OwnedSocket, error: Error): void {
   this[kConnection]?.socketFailed(error);
 }
 function socketOnDrain(this: OwnedSocket): void {
-  this[kConnection]?.emit('drain');
+  this[kConnection]?.socketDrained();
 }
-function socketOnTimeout(this: OwnedSocket): void {
-  this[kConnection]?.idleTimedOut();
+function idleTimerFired(connection: WebSocketConnection): void {
+  connection.idleTimedOut();
 }
 function uncorkSocket(connection: WebSocketConnection): void {
   connection.flush();
@@ -116,6 +116,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   private readyStateValue: ReadyState = ReadyState.open;
   private corked = false;
   private closeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private failure: WsgateError | undefined;
   private socketError: Error | undefined;
   private rateWindowStart = 0;
@@ -150,9 +151,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
     const idle = options.idleTimeoutMs ?? 0;
-    if (idle > 0 && typeof (socket as { setTimeout?: unknown }).setTimeout === 'function') {
-      socket.on('timeout', socketOnTimeout);
-      (socket as unknown as { setTimeout(ms: number): void }).setTimeout(idle);
+    if (idle > 0) {
+      // Our own timer, refreshed by received bytes only: socket.setTimeout also counts writes,
+      // so a connection we keep sending to would never be found idle.
+      this.idleTimer = setTimeout(idleTimerFired, idle, this);
+      this.idleTimer.unref();
     }
   }
 
@@ -173,12 +176,34 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (head !== undefined && head.length > 0) this.receiveChunk(head);
     if (this.readyStateValue === ReadyState.closed || this.socket.destroyed) return;
     this.socket.on('data', socketOnData);
-    this.socket.resume();
+    if (!this.session.paused) this.socket.resume();
+  }
+
+  /**
+   * Stops reading: no further message, ping or close is processed until `resume`, and the
+   * socket stops reading so the peer feels backpressure. For handlers that finish a message
+   * asynchronously and want the next one only afterwards (and their replies before a close).
+   */
+  pause(): void {
+    if (this.readyStateValue === ReadyState.closed) return;
+    this.session.pause();
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.readyStateValue === ReadyState.closed) return;
+    this.session.resume();
+    if (!this.session.paused && this.socket.listenerCount('data') > 0) this.socket.resume();
+  }
+
+  get isPaused(): boolean {
+    return this.session.paused;
   }
 
   /** Feeds bytes to the protocol. */
   receiveChunk(chunk: Uint8Array): void {
     this.alive = true;
+    this.idleTimer?.refresh();
     this.session.receive(chunk);
   }
 
@@ -276,6 +301,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
   heartbeat(): void {
     if (this.readyStateValue !== ReadyState.open) return;
+    // A peer we are not reading from cannot be judged by what it sent.
+    if (this.session.paused) return;
     if (!this.alive) {
       this.abort('WSG_HEARTBEAT_TIMEOUT');
       return;
@@ -344,6 +371,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.endSocket();
   }
 
+  socketDrained(): void {
+    // Emitted from a socket event: a throwing listener must close this connection (1011), not
+    // become an uncaught exception that ends the process.
+    this.emitSafely('drain');
+  }
+
   socketFailed(error: Error): void {
     this.socketError ??= error;
   }
@@ -364,13 +397,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.readyStateValue === ReadyState.closed) return;
     this.readyStateValue = ReadyState.closed;
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.session.receiveEof();
     const socket = this.socket;
     socket.off('data', socketOnData);
     socket.off('end', socketOnEnd);
     socket.off('error', socketOnError);
     socket.off('drain', socketOnDrain);
-    socket.off('timeout', socketOnTimeout);
     socket.off('close', socketOnClose);
     // A late 'error' from the socket must not crash the process.
     socket.on('error', noop);

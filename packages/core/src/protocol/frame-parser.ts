@@ -58,6 +58,10 @@ export class FrameParser {
   private readonly maskKey = new Uint8Array(4);
   private remaining = 0;
   private maskPhase = 0;
+  private pausedValue = false;
+  private consuming = false;
+  /** Chunks (or the rest of one) received while paused, in order. */
+  private readonly held: Uint8Array[] = [];
 
   constructor(private readonly handler: FrameHandler) {}
 
@@ -70,38 +74,83 @@ export class FrameParser {
     this.state = STOPPED;
   }
 
+  /** True while paused: bytes are held, not parsed. */
+  get paused(): boolean {
+    return this.pausedValue;
+  }
+
+  /**
+   * Stops parsing after the current callback; the rest of the chunk and later chunks are held
+   * in order until `resume`. Lets an application finish a message before the next is read.
+   */
+  pause(): void {
+    this.pausedValue = true;
+  }
+
+  resume(): void {
+    this.pausedValue = false;
+    // Called from inside a callback, the running loop carries on by itself.
+    if (!this.consuming) this.drainHeld();
+  }
+
   push(chunk: Uint8Array): void {
-    const length = chunk.length;
-    let position = 0;
-    while (position < length) {
-      if (this.state === READING_HEADER) {
-        if (this.partialHeaderLength === 0 && length - position >= 2) {
-          const size = headerSize(chunk[position + 1] as number);
-          if (length - position >= size) {
-            if (!this.decodeHeader(chunk, position)) return;
-            position += size;
-            continue;
-          }
-        }
-        position = this.collectHeader(chunk, position);
-      } else if (this.state === READING_PAYLOAD) {
-        const take = Math.min(this.remaining, length - position);
-        const piece = chunk.subarray(position, position + take);
-        if (this.header.masked) {
-          applyMask(piece, this.maskKey, this.maskPhase);
-          this.maskPhase = (this.maskPhase + take) & 3;
-        }
-        position += take;
-        this.remaining -= take;
-        const last = this.remaining === 0;
-        if (last) this.state = READING_HEADER;
-        if (!this.handler.onFramePayload(piece, last)) {
-          this.state = STOPPED;
+    if (this.pausedValue || this.consuming || this.held.length > 0) {
+      this.held.push(chunk);
+      if (!this.pausedValue && !this.consuming) this.drainHeld();
+      return;
+    }
+    this.consume(chunk);
+    if (this.held.length > 0) this.drainHeld();
+  }
+
+  private drainHeld(): void {
+    while (!this.pausedValue && this.state !== STOPPED && this.held.length > 0) {
+      this.consume(this.held.shift() as Uint8Array);
+    }
+    if (this.state === STOPPED) this.held.length = 0;
+  }
+
+  private consume(chunk: Uint8Array): void {
+    this.consuming = true;
+    try {
+      const length = chunk.length;
+      let position = 0;
+      while (position < length) {
+        if (this.pausedValue) {
+          this.held.unshift(chunk.subarray(position));
           return;
         }
-      } else {
-        return;
+        if (this.state === READING_HEADER) {
+          if (this.partialHeaderLength === 0 && length - position >= 2) {
+            const size = headerSize(chunk[position + 1] as number);
+            if (length - position >= size) {
+              if (!this.decodeHeader(chunk, position)) return;
+              position += size;
+              continue;
+            }
+          }
+          position = this.collectHeader(chunk, position);
+        } else if (this.state === READING_PAYLOAD) {
+          const take = Math.min(this.remaining, length - position);
+          const piece = chunk.subarray(position, position + take);
+          if (this.header.masked) {
+            applyMask(piece, this.maskKey, this.maskPhase);
+            this.maskPhase = (this.maskPhase + take) & 3;
+          }
+          position += take;
+          this.remaining -= take;
+          const last = this.remaining === 0;
+          if (last) this.state = READING_HEADER;
+          if (!this.handler.onFramePayload(piece, last)) {
+            this.state = STOPPED;
+            return;
+          }
+        } else {
+          return;
+        }
       }
+    } finally {
+      this.consuming = false;
     }
   }
 

@@ -113,6 +113,19 @@ export class WebSocketSession {
     this.parser.push(chunk);
   }
 
+  /** Holds incoming bytes unparsed until `resume` (an application finishing a message first). */
+  pause(): void {
+    this.parser.pause();
+  }
+
+  resume(): void {
+    this.parser.resume();
+  }
+
+  get paused(): boolean {
+    return this.parser.paused;
+  }
+
   /** The transport reached end of stream; nothing more will be parsed. */
   receiveEof(): void {
     this.parser.stop();
