@@ -251,7 +251,7 @@ export function demoBrowserSuite(name: string, appDir: string): void {
       await bob.context().close();
     });
 
-    it('shows a failed attempt to a bad path on the page, which the server answered with 404', async () => {
+    it('shows a failed attempt to a bad path on the page with the code, cause and fix the server recorded (404)', async () => {
       const page = await (await browser.newContext()).newPage();
       await page.goto(`${demo.url}/`);
       await page.getByTestId('try-path').fill('/no-such-path');
@@ -262,6 +262,15 @@ export function demoBrowserSuite(name: string, appDir: string): void {
         .filter({ hasText: 'failed' })
         .waitFor({ timeout: 5_000 });
       expect(Date.now() - started).toBeLessThan(5_000);
+      // Browsers hide the status; the page asked the server's refusal journal for this attempt.
+      await page
+        .getByTestId('diagnosis-code')
+        .filter({ hasText: 'WSG_PATH_NOT_FOUND' })
+        .waitFor({ timeout: 5_000 });
+      expect(await page.getByTestId('diagnosis-result').textContent()).toContain(
+        'the server answered 404',
+      );
+      expect(await page.getByTestId('diagnosis-fix').textContent()).toMatch(/path/);
       const response = await rawRequest(demo.port, { path: '/no-such-path' });
       expect(response.status).toBe(404);
       await page.context().close();
