@@ -2,7 +2,29 @@ export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js'
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
 export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
+export {
+  clientFrame,
+  clientFrameHeader,
+  closePayload,
+  randomBytes,
+  seededRandom,
+  wordyText,
+} from './frames.js';
+export type { TcpServer } from './net.js';
+export {
+  closedPort,
+  closeHttpServer,
+  delay,
+  listenOnLoopback,
+  nextEvent,
+  selfSignedCertificate,
+  settle,
+  startTcpServer,
+  waitFor,
+  withTimeout,
+} from './net.js';
 export type { RawRequestOptions, RawResponse } from './raw-http.js';
 export { parseRawResponse, rawExchange, rawRequest, upgradeHeaders } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
+export { openWs, wsClosed, wsNextMessage } from './ws-client.js';

@@ -130,7 +130,13 @@ export class RawWebSocket {
 /** Performs a handshake by hand and returns a raw WebSocket, or throws with the status line. */
 export function openRawWebSocket(
   port: number,
-  options: { path?: string; headers?: Record<string, string>; host?: string } = {},
+  options: {
+    path?: string;
+    headers?: Record<string, string>;
+    host?: string;
+    /** Bytes written in the same TCP write as the request head (e.g. frames right after it). */
+    after?: Uint8Array;
+  } = {},
 ): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: options.host ?? '127.0.0.1' });
@@ -146,7 +152,11 @@ export function openRawWebSocket(
     };
     let head = `GET ${options.path ?? '/'} HTTP/1.1\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    socket.on('connect', () => socket.write(`${head}\r\n`));
+    socket.on('connect', () =>
+      socket.write(
+        Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), options.after ?? Buffer.alloc(0)]),
+      ),
+    );
     const onData = (chunk: Buffer): void => {
       const result = parser.push(chunk);
       if (result.state === 'incomplete') return;

@@ -226,7 +226,10 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       isText = options?.binary === false;
     }
     const buffered = this.socket.writableLength;
-    if (buffered + bytes.length > this.maxBufferedBytes && buffered > 0) {
+    // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
+    // compressed message the payload is an estimate (DEFLATE rarely grows data).
+    const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
+    if (buffered + frameBytes > this.maxBufferedBytes && buffered > 0) {
       if (this.slowConsumerPolicy === 'drop') {
         this.emit('drop', bytes.length);
         return false;

@@ -110,6 +110,10 @@ function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
   return matcher.includes(path);
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 function startConnection(connection: WebSocketConnection, head: Uint8Array): void {
   connection.start(head);
 }
@@ -205,6 +209,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     head: Uint8Array,
     options: UpgradeOptions,
   ): Promise<WebSocketConnection | undefined> {
+    // Until a connection or a refusal owns the socket (the hook may take a while), a client that
+    // resets must not raise an 'error' nobody listens to: that would end the process.
+    socket.on('error', destroyOnError);
     if (this.options.capture !== undefined)
       captureFor(this, this.options.capture)?.trackUpgrade(request, socket, head);
     if (this.closing) {
@@ -311,6 +318,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         textAs: this.options.textAs,
         log: this.options.onLog,
       });
+      socket.off('error', destroyOnError);
       this.clients.add(connection);
       connection.once('close', () => {
         this.clients.delete(connection);
@@ -318,7 +326,22 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         this.stopHeartbeatWhenIdle();
       });
       this.startHeartbeat();
-      this.emit('connection', connection, request);
+      try {
+        this.emit('connection', connection, request);
+      } catch (error) {
+        // An application bug, handled as for a throwing message listener: logged, closed with
+        // 1011. Rethrown, it would reject an upgrade nobody awaits (a crash) and leave the
+        // connection open and unread.
+        this.options.onLog?.({
+          ...logEventFor('WSG_INTERNAL_ERROR', {
+            remoteAddress: request.remoteAddress,
+            path: request.path,
+          }),
+          event: 'wsgate.connection.handler_failed',
+          detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+        connection.fail('WSG_INTERNAL_ERROR', 'a connection listener threw');
+      }
       // Read the bytes that came with the head only after the caller of handleUpgrade has had the
       // connection: its `await` resumes in a microtask, before this macrotask, so the listeners it
       // attaches see the first messages too (a client may send them in the handshake's TCP write).

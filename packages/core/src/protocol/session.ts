@@ -37,6 +37,11 @@ export type SessionState = (typeof SessionState)[keyof typeof SessionState];
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
+
+/** The most DEFLATE data a message of `limit` bytes can take: its stored-block overhead and a tail. */
+function compressedLimit(limit: number): number {
+  return limit + 5 * Math.ceil(limit / 16_384) + 64;
+}
 const FRAME_CONTROL = 0;
 const FRAME_DATA = 1;
 
@@ -204,7 +209,12 @@ export class WebSocketSession {
       this.bufferLength = 0;
       this.utf8.reset();
     }
-    if (this.wireLength + header.payloadLength > this.maxMessageBytes) {
+    // Compressed bytes may exceed the inflated size a little (RFC 1951 §3.2.4: stored blocks
+    // add 5 bytes per 65,535); the inflated size is bounded again while inflating.
+    const wireLimit = this.messageCompressed
+      ? compressedLimit(this.maxMessageBytes)
+      : this.maxMessageBytes;
+    if (this.wireLength + header.payloadLength > wireLimit) {
       return this.fail(
         'WSG_MESSAGE_TOO_BIG',
         `${this.wireLength + header.payloadLength} bytes announced; the limit is ${this.maxMessageBytes}`,

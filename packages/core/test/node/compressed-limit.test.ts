@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { openWs, wsClosed, wsNextMessage } from '@wsgate/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type WebSocketServer } from '../../src/index.js';
+
+const servers: WebSocketServer[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+});
+
+describe('RFC 7692 the message limit applies to the inflated size', () => {
+  // DEFLATE grows incompressible data (5 bytes per stored block), so the compressed bytes of a
+  // message within the limit can be a little over it; the inflated size decides.
+  it('accepts an incompressible message of exactly maxMessageBytes that the client compressed', async () => {
+    const limit = 1024 * 1024;
+    const server = await createServer({ port: 0, maxMessageBytes: limit, heartbeatIntervalMs: 0 });
+    servers.push(server);
+    server.on('connection', (connection) => {
+      connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
+    });
+    const socket = await openWs(`ws://127.0.0.1:${server.address()?.port}/`, {
+      perMessageDeflate: { threshold: 0 },
+    });
+    const message = randomBytes(limit);
+    const closed = wsClosed(socket, 10_000);
+    const answer = wsNextMessage(socket, 10_000);
+    socket.send(message);
+    const outcome = await Promise.race([
+      answer.then(({ data }) => ({ echoed: data.equals(message) })),
+      closed.then(({ code }) => ({ closedWith: code })),
+    ]);
+    socket.terminate();
+    expect(outcome).toEqual({ echoed: true });
+  });
+});

@@ -1,0 +1,302 @@
+import {
+  clientFrame,
+  clientFrameHeader,
+  delay,
+  nextEvent,
+  openRawWebSocket,
+  openWs,
+  type RawWebSocket,
+  waitFor,
+  wsClosed,
+  wsNextMessage,
+} from '@wsgate/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createServer,
+  type LogEvent,
+  type ServerOptions,
+  type WebSocketConnection,
+  type WebSocketServer,
+  type WsgateError,
+} from '../../src/index.js';
+
+const servers: WebSocketServer[] = [];
+const raws: RawWebSocket[] = [];
+
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.destroy();
+  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+});
+
+async function harness(options: ServerOptions = {}) {
+  const logs: LogEvent[] = [];
+  const connections: WebSocketConnection[] = [];
+  const server = await createServer({
+    port: 0,
+    perMessageDeflate: false,
+    heartbeatIntervalMs: 0,
+    ...options,
+    onLog: (event) => logs.push(event),
+  });
+  servers.push(server);
+  server.on('connection', (connection) => {
+    connections.push(connection);
+    connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
+  });
+  const port = server.address()?.port ?? 0;
+  return {
+    server,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    logs,
+    async connection(index = 0): Promise<WebSocketConnection> {
+      await waitFor(() => connections.length > index, { what: `connection ${index}` });
+      return connections[index] as WebSocketConnection;
+    },
+  };
+}
+
+async function raw(port: number): Promise<RawWebSocket> {
+  const socket = await openRawWebSocket(port);
+  raws.push(socket);
+  return socket;
+}
+
+function closeEvent(connection: WebSocketConnection, timeoutMs = 5_000) {
+  return nextEvent<[number, string, WsgateError | undefined]>(connection, 'close', timeoutMs);
+}
+
+/** A binary message whose first four bytes carry its sequence number. */
+function numbered(index: number, size: number): Buffer {
+  const message = Buffer.alloc(size, index & 0xff);
+  message.writeUInt32BE(index, 0);
+  return message;
+}
+
+describe('maxMessageBytes', () => {
+  it('closes with 1009 from the frame header alone, before any payload is sent', async () => {
+    const h = await harness({ maxMessageBytes: 1024 * 1024 });
+    const client = await raw(h.port);
+    const connection = await h.connection();
+    const closed = closeEvent(connection);
+    // Only the 14-byte header announcing 2 MiB goes out; the payload never follows.
+    client.sendRaw(clientFrameHeader(2, 2 * 1024 * 1024));
+    await client.waitForFrames(1);
+    const frame = client.closeFrame();
+    expect(frame?.code).toBe(1009);
+    expect(frame?.reason.startsWith('WSG_MESSAGE_TOO_BIG')).toBe(true);
+    expect(await client.waitForClose()).toBe(true);
+    const [code, , error] = await closed;
+    expect(code).toBe(1009);
+    expect(error?.code).toBe('WSG_MESSAGE_TOO_BIG');
+  });
+
+  it('closes with 1009 when fragments add up to more than the limit', async () => {
+    const h = await harness({ maxMessageBytes: 1000 });
+    const client = await raw(h.port);
+    client.sendRaw(
+      Buffer.concat([
+        clientFrame(2, Buffer.alloc(600), { fin: false }),
+        clientFrameHeader(0, 600, { fin: true }),
+      ]),
+    );
+    await client.waitForFrames(1);
+    expect(client.closeFrame()?.code).toBe(1009);
+  });
+
+  it('accepts a message of exactly maxMessageBytes', async () => {
+    const h = await harness({ maxMessageBytes: 100_000 });
+    const socket = await openWs(h.url, { perMessageDeflate: false });
+    const answer = wsNextMessage(socket);
+    const message = numbered(7, 100_000);
+    socket.send(message);
+    expect((await answer).data.equals(message)).toBe(true);
+    const closed = wsClosed(socket);
+    socket.send(Buffer.alloc(100_001));
+    expect((await closed).code).toBe(1009);
+  });
+});
+
+describe('maxMessagesPerSecond', () => {
+  it('closes with 1008 WSG_MESSAGE_RATE_EXCEEDED beyond the rate, after delivering the allowed messages', async () => {
+    const h = await harness({ maxMessagesPerSecond: 5 });
+    const socket = await openWs(h.url, { perMessageDeflate: false });
+    const echoes: string[] = [];
+    socket.on('message', (data) => echoes.push(String(data)));
+    const closed = wsClosed(socket);
+    for (let i = 0; i < 20; i++) socket.send(`message ${i}`);
+    const { code, reason } = await closed;
+    expect(code).toBe(1008);
+    expect(reason.startsWith('WSG_MESSAGE_RATE_EXCEEDED')).toBe(true);
+    expect(echoes).toEqual(['message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
+  });
+
+  it('allows the rate again in the next second', async () => {
+    const h = await harness({ maxMessagesPerSecond: 4 });
+    const socket = await openWs(h.url, { perMessageDeflate: false });
+    let echoes = 0;
+    socket.on('message', () => echoes++);
+    for (let i = 0; i < 4; i++) socket.send('a');
+    await waitFor(() => echoes === 4);
+    await delay(1_050);
+    for (let i = 0; i < 4; i++) socket.send('b');
+    await waitFor(() => echoes === 8);
+    expect(socket.readyState).toBe(socket.OPEN);
+    socket.close();
+  });
+});
+
+describe('idleTimeoutMs', () => {
+  it('closes an idle connection with 1001 WSG_IDLE_TIMEOUT', async () => {
+    const h = await harness({ idleTimeoutMs: 200 });
+    const socket = await openWs(h.url);
+    const connection = await h.connection();
+    const serverClosed = closeEvent(connection);
+    const { code, reason } = await wsClosed(socket);
+    expect(code).toBe(1001);
+    expect(reason.startsWith('WSG_IDLE_TIMEOUT')).toBe(true);
+    const [serverCode, , error] = await serverClosed;
+    expect(serverCode).toBe(1001);
+    expect(error?.code).toBe('WSG_IDLE_TIMEOUT');
+  });
+
+  it('counts only what is received: a client that only listens is idle', async () => {
+    const h = await harness({ idleTimeoutMs: 300 });
+    const socket = await openWs(h.url);
+    const connection = await h.connection();
+    const ticker = setInterval(() => connection.send('news'), 50);
+    try {
+      const { code, reason } = await wsClosed(socket, 3_000);
+      expect(code).toBe(1001);
+      expect(reason.startsWith('WSG_IDLE_TIMEOUT')).toBe(true);
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
+  it('keeps a connection that receives something within each period', async () => {
+    const h = await harness({ idleTimeoutMs: 300 });
+    const socket = await openWs(h.url);
+    for (let i = 0; i < 8; i++) {
+      await delay(100);
+      socket.ping();
+    }
+    expect(socket.readyState).toBe(socket.OPEN);
+    socket.close();
+  });
+});
+
+describe('slow consumer policies', () => {
+  const cap = 256 * 1024;
+  const size = 60_000;
+
+  it("'close' closes with 1013 WSG_SEND_BUFFER_FULL once the cap would be passed", async () => {
+    const h = await harness({
+      maxBufferedBytes: cap,
+      slowConsumerPolicy: 'close',
+      closeTimeoutMs: 5_000,
+    });
+    const client = await raw(h.port);
+    client.socket.pause();
+    const connection = await h.connection();
+    const closed = closeEvent(connection);
+    let sent = 0;
+    let highest = 0;
+    // Bounded: at most 800 messages (48 MB); the kernel's buffers fill long before.
+    while (sent < 800 && connection.readyState === 1) {
+      connection.send(numbered(sent, size));
+      sent++;
+      highest = Math.max(highest, connection.bufferedAmount);
+      if (sent % 8 === 0) await delay(2);
+    }
+    expect(connection.readyState).toBe(2);
+    // The close frame (at most 127 bytes) may wait behind what the cap let through.
+    expect(highest).toBeLessThanOrEqual(cap + 127);
+    client.socket.resume();
+    const [code, , error] = await closed;
+    expect(code).toBe(1013);
+    expect(error?.code).toBe('WSG_SEND_BUFFER_FULL');
+    // Everything accepted before the cap arrives, then the close frame.
+    expect(await client.waitForClose(10_000)).toBe(true);
+    const frames = client.frames;
+    expect(frames.at(-1)?.opcode).toBe(8);
+    expect(client.closeFrame()?.code).toBe(1013);
+    expect(client.closeFrame()?.reason.startsWith('WSG_SEND_BUFFER_FULL')).toBe(true);
+    expect(frames.filter((f) => f.opcode === 2)).toHaveLength(sent - 1);
+    expect(h.logs).toContainEqual(expect.objectContaining({ code: 'WSG_SEND_BUFFER_FULL' }));
+  });
+
+  it("'drop' emits drop and keeps the buffered bytes at the cap, and keeps the connection", async () => {
+    const h = await harness({ maxBufferedBytes: cap, slowConsumerPolicy: 'drop' });
+    const client = await raw(h.port);
+    client.socket.pause();
+    const connection = await h.connection();
+    const dropped: number[] = [];
+    connection.on('drop', (bytes) => dropped.push(bytes));
+    let sent = 0;
+    let highest = 0;
+    while (sent < 800 && dropped.length < 50) {
+      connection.send(numbered(sent, size));
+      sent++;
+      highest = Math.max(highest, connection.bufferedAmount);
+      if (sent % 8 === 0) await delay(2);
+    }
+    expect(dropped.length).toBeGreaterThanOrEqual(50);
+    expect(dropped.every((bytes) => bytes === size)).toBe(true);
+    expect(highest).toBeLessThanOrEqual(cap);
+    expect(connection.readyState).toBe(1);
+    client.socket.resume();
+    await waitFor(() => client.frames.length === sent - dropped.length, {
+      timeoutMs: 10_000,
+      what: 'every message that was not dropped',
+    });
+    const numbers = client.frames.map((frame) => frame.payload.readUInt32BE(0));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(client.frames.every((frame) => frame.payload.length === size)).toBe(true);
+    expect(connection.send('after the jam')).toBe(true);
+    await client.waitForFrames(sent - dropped.length + 1);
+    expect(client.frames.at(-1)?.payload.toString()).toBe('after the jam');
+  });
+
+  it("'drop' counts each frame's header against the cap", async () => {
+    // Two 1000-byte messages are two 1004-byte frames (RFC 6455 §5.2): 2008 bytes, over 2006.
+    const h = await harness({ maxBufferedBytes: 2006, slowConsumerPolicy: 'drop' });
+    const client = await raw(h.port);
+    const connection = await h.connection();
+    const dropped: number[] = [];
+    connection.on('drop', (bytes) => dropped.push(bytes));
+    // In one tick, nothing has left the process yet: both frames would wait together.
+    connection.send(Buffer.alloc(1000, 1));
+    connection.send(Buffer.alloc(1000, 2));
+    expect(dropped).toEqual([1000]);
+    expect(connection.bufferedAmount).toBeLessThanOrEqual(2006);
+    const [frame] = await client.waitForFrames(1);
+    expect(frame?.payload.equals(Buffer.alloc(1000, 1))).toBe(true);
+  });
+
+  it("'wait' keeps queueing past the cap and delivers everything", async () => {
+    const h = await harness({ maxBufferedBytes: cap, slowConsumerPolicy: 'wait' });
+    const client = await raw(h.port);
+    client.socket.pause();
+    const connection = await h.connection();
+    let drops = 0;
+    connection.on('drop', () => drops++);
+    let sent = 0;
+    while (sent < 800 && connection.bufferedAmount <= 2 * cap) {
+      connection.send(numbered(sent, size));
+      sent++;
+      if (sent % 8 === 0) await delay(2);
+    }
+    expect(connection.bufferedAmount).toBeGreaterThan(2 * cap);
+    expect(drops).toBe(0);
+    expect(connection.readyState).toBe(1);
+    client.socket.resume();
+    await waitFor(() => client.frames.length === sent, {
+      timeoutMs: 10_000,
+      what: 'every message',
+    });
+    expect(client.frames.map((frame) => frame.payload.readUInt32BE(0))).toEqual(
+      Array.from({ length: sent }, (_, i) => i),
+    );
+  });
+});
