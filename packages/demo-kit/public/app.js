@@ -86,7 +86,9 @@
   // attempt carries a random id; after a failure the page asks the server what it refused.
   async function explainRefusal(id) {
     try {
-      const response = await fetch(`/.well-known/wsgate/refusal?attempt=${id}`, { cache: 'no-store' });
+      const response = await fetch(`/.well-known/wsgate/refusal?attempt=${id}`, {
+        cache: 'no-store',
+      });
       if (response.ok) return await response.json();
     } catch {}
     return undefined;
@@ -100,10 +102,17 @@
     const started = performance.now();
     const id = attemptId();
     let opened = false;
-    const attempt = new WebSocket(`${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`);
+    const attempt = new WebSocket(
+      `${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`,
+    );
     attempt.addEventListener('open', () => {
       opened = true;
-      showDiagnosis(`connected to ${path}: the handshake succeeded`, '101', 'The server accepted the WebSocket handshake.', 'Nothing to fix.');
+      showDiagnosis(
+        `connected to ${path}: the handshake succeeded`,
+        '101',
+        'The server accepted the WebSocket handshake.',
+        'Nothing to fix.',
+      );
       attempt.close(1000);
     });
     attempt.addEventListener('close', async (closeEvent) => {
@@ -112,7 +121,12 @@
       const result = `connection to ${path} failed after ${ms} ms (the browser reports close code ${closeEvent.code})`;
       const refusal = await explainRefusal(id);
       if (refusal) {
-        showDiagnosis(`${result}; the server answered ${refusal.status}`, refusal.code, refusal.cause, refusal.fix);
+        showDiagnosis(
+          `${result}; the server answered ${refusal.status}`,
+          refusal.code,
+          refusal.cause,
+          refusal.fix,
+        );
       } else {
         showDiagnosis(
           result,
