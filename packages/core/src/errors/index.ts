@@ -15,7 +15,7 @@ export {
   statusText,
   wantsJson,
 } from './http-refusal.js';
-export type { LogContext, LogEvent } from './log-event.js';
-export { logEventFor } from './log-event.js';
+export type { ExceptionSite, LogContext, LogEvent } from './log-event.js';
+export { logEventFor, logEventForException } from './log-event.js';
 export type { WsgateErrorOptions } from './wsgate-error.js';
 export { isWsgateError, WsgateError } from './wsgate-error.js';

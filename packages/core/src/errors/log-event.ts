@@ -40,3 +40,23 @@ export function logEventFor(code: ErrorCode, context: LogContext = {}): LogEvent
     ...(context.path === undefined ? {} : { path: context.path }),
   };
 }
+
+/** Where application code threw: a handshake hook, or a connection's listener or handler. */
+export type ExceptionSite = 'handshake' | 'connection';
+
+/**
+ * A log record for an exception in application code, with its stack: for the server's log only,
+ * never for the peer (which gets the catalogue code alone).
+ */
+export function logEventForException(
+  site: ExceptionSite,
+  error: unknown,
+  context: LogContext = {},
+): LogEvent {
+  const handshake = site === 'handshake';
+  return {
+    ...logEventFor(handshake ? 'WSG_HOOK_FAILED' : 'WSG_INTERNAL_ERROR', context),
+    event: handshake ? 'wsgate.handshake.hook_failed' : 'wsgate.connection.handler_failed',
+    detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  };
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
-import { type LogEvent, logEventFor } from '../errors/log-event.js';
+import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
@@ -464,11 +464,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private handlerFailed(error: unknown): void {
-    this.log?.({
-      ...logEventFor('WSG_INTERNAL_ERROR', { remoteAddress: this.remoteAddress }),
-      event: 'wsgate.connection.handler_failed',
-      detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
+    this.log?.(logEventForException('connection', error, { remoteAddress: this.remoteAddress }));
     if (this.listenerCount('error') > 0)
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
     this.session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
@@ -482,11 +478,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       (this.emit as (event: K, ...args: ConnectionEvents[K]) => boolean)(event, ...args);
     } catch (error) {
       if (event === 'close') {
-        this.log?.({
-          ...logEventFor('WSG_INTERNAL_ERROR'),
-          event: 'wsgate.connection.handler_failed',
-          detail: String(error),
-        });
+        this.log?.(
+          logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
+        );
       } else {
         this.handlerFailed(error);
       }

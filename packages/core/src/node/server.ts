@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { closeReasonFor } from '../errors/close-reason.js';
 import { buildRefusal } from '../errors/http-refusal.js';
-import { type LogEvent, logEventFor } from '../errors/log-event.js';
+import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { isWsgateError } from '../errors/wsgate-error.js';
 import { CloseCode } from '../protocol/close.js';
 import {
@@ -289,14 +289,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         accept = serializeAcceptResponse(outcome, options.headers);
       } catch (error) {
         release();
-        this.options.onLog?.({
-          ...logEventFor('WSG_HOOK_FAILED', {
+        this.options.onLog?.(
+          logEventForException('handshake', error, {
             remoteAddress: request.remoteAddress,
             path: request.path,
           }),
-          event: 'wsgate.handshake.hook_failed',
-          detail: error instanceof Error ? error.message : String(error),
-        });
+        );
         this.refuse(request, socket, 'WSG_HOOK_FAILED');
         return undefined;
       }
@@ -332,14 +330,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         // An application bug, handled as for a throwing message listener: logged, closed with
         // 1011. Rethrown, it would reject an upgrade nobody awaits (a crash) and leave the
         // connection open and unread.
-        this.options.onLog?.({
-          ...logEventFor('WSG_INTERNAL_ERROR', {
+        this.options.onLog?.(
+          logEventForException('connection', error, {
             remoteAddress: request.remoteAddress,
             path: request.path,
           }),
-          event: 'wsgate.connection.handler_failed',
-          detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
+        );
         connection.fail('WSG_INTERNAL_ERROR', 'a connection listener threw');
       }
       // Read the bytes that came with the head only after the caller of handleUpgrade has had the
@@ -376,14 +372,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
           ...(error.detail === undefined ? {} : { detail: error.detail }),
         };
       }
-      this.options.onLog?.({
-        ...logEventFor('WSG_HOOK_FAILED', {
+      this.options.onLog?.(
+        logEventForException('handshake', error, {
           remoteAddress: request.remoteAddress,
           path: request.path,
         }),
-        event: 'wsgate.handshake.hook_failed',
-        detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
+      );
       this.refuse(request, socket, 'WSG_HOOK_FAILED');
       return 'failed';
     } finally {

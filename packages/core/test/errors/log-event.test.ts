@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { catalogue, errorCodes } from '../../src/errors/catalogue.js';
-import { logEventFor } from '../../src/errors/log-event.js';
+import { logEventFor, logEventForException } from '../../src/errors/log-event.js';
 
 describe('log events from the catalogue', () => {
   test.each(errorCodes)(
@@ -42,5 +42,28 @@ describe('log events from the catalogue', () => {
     expect(
       Object.keys(logEventFor('WSG_MESSAGE_TOO_BIG', { detail: undefined, path: undefined })),
     ).toEqual(['event', 'code', 'kind', 'title', 'closeCode']);
+  });
+});
+
+describe('log events for exceptions in application code', () => {
+  test('names the hook failure with its stack for the server log', () => {
+    const event = logEventForException('handshake', new Error('db down'), { path: '/chat' });
+    expect(event).toMatchObject({
+      event: 'wsgate.handshake.hook_failed',
+      code: 'WSG_HOOK_FAILED',
+      status: 500,
+      path: '/chat',
+    });
+    expect(event.detail).toMatch(/db down/);
+  });
+
+  test('names a failing connection handler with close code 1011', () => {
+    const event = logEventForException('connection', 'not an error');
+    expect(event).toMatchObject({
+      event: 'wsgate.connection.handler_failed',
+      code: 'WSG_INTERNAL_ERROR',
+      closeCode: 1011,
+      detail: 'not an error',
+    });
   });
 });
