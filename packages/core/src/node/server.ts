@@ -110,6 +110,14 @@ function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
   return matcher.includes(path);
 }
 
+/** Which server a connection belongs to; a module-level close listener finds it here. */
+const owners = new WeakMap<WebSocketConnection, WebSocketServer>();
+
+// One listener shared by every connection rather than a closure each (memory per connection).
+function connectionOnClose(this: WebSocketConnection): void {
+  owners.get(this)?.connectionClosed(this);
+}
+
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
@@ -318,11 +326,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       });
       socket.off('error', destroyOnError);
       this.clients.add(connection);
-      connection.once('close', () => {
-        this.clients.delete(connection);
-        release();
-        this.stopHeartbeatWhenIdle();
-      });
+      counted = false; // from here on, connectionClosed releases the address
+      owners.set(connection, this);
+      connection.on('close', connectionOnClose);
       this.startHeartbeat();
       try {
         this.emit('connection', connection, request);
@@ -466,10 +472,13 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     });
     this.handshakeSockets.add(socket);
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    // Every listener of the handshake is removed once it ends, so that an open connection keeps
+    // nothing of its handshake (memory per idle connection).
     const finish = (): void => {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
+      socket.off('close', finish);
       this.handshakeSockets.delete(socket);
     };
     const timer = setTimeout(() => {
@@ -527,12 +536,20 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     };
     socket.on('data', onData);
     socket.on('error', onError);
-    socket.once('close', () => {
-      if (this.handshakeSockets.has(socket)) finish();
-    });
+    socket.on('close', finish);
   }
 
   // --- lifecycle ------------------------------------------------------------------------
+
+  /** Forgets a closed connection: the client set, the count for its address, the heartbeat. */
+  connectionClosed(connection: WebSocketConnection): void {
+    if (!this.clients.delete(connection)) return;
+    const address = connection.remoteAddress ?? '';
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left <= 0) this.perAddress.delete(address);
+    else this.perAddress.set(address, left);
+    this.stopHeartbeatWhenIdle();
+  }
 
   private startHeartbeat(): void {
     const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;

@@ -26,6 +26,20 @@ export interface FrameHandler {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * One header object for every parser: handlers read it synchronously in onFrameHeader, so a
+ * connection need not carry its own (memory per idle connection).
+ */
+const sharedHeader: FrameHeader = {
+  fin: false,
+  rsv1: false,
+  rsv2: false,
+  rsv3: false,
+  opcode: 0,
+  masked: false,
+  payloadLength: 0,
+};
 const READING_HEADER = 0;
 const READING_PAYLOAD = 1;
 const STOPPED = 2;
@@ -43,17 +57,11 @@ function headerSize(secondByte: number): number {
  */
 export class FrameParser {
   private state = READING_HEADER;
-  private readonly header: FrameHeader = {
-    fin: false,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
-    opcode: 0,
-    masked: false,
-    payloadLength: 0,
-  };
+  /** Whether the current frame is masked (the shared header is overwritten by other parsers). */
+  private masked = false;
   /** Header bytes collected across chunk boundaries (at most 14). */
-  private readonly partialHeader = new Uint8Array(14);
+  /** Header bytes collected across chunk boundaries (at most 14); allocated when first needed. */
+  private partialHeader: Uint8Array | undefined;
   private partialHeaderLength = 0;
   private readonly maskKey = new Uint8Array(4);
   private remaining = 0;
@@ -61,7 +69,7 @@ export class FrameParser {
   private pausedValue = false;
   private consuming = false;
   /** Chunks (or the rest of one) received while paused, in order. */
-  private readonly held: Uint8Array[] = [];
+  private held: Uint8Array[] | undefined;
 
   constructor(private readonly handler: FrameHandler) {}
 
@@ -94,20 +102,22 @@ export class FrameParser {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.pausedValue || this.consuming || this.held.length > 0) {
-      this.held.push(chunk);
+    if (this.pausedValue || this.consuming || (this.held !== undefined && this.held.length > 0)) {
+      (this.held ??= []).push(chunk);
       if (!this.pausedValue && !this.consuming) this.drainHeld();
       return;
     }
     this.consume(chunk);
-    if (this.held.length > 0) this.drainHeld();
+    if (this.held !== undefined && this.held.length > 0) this.drainHeld();
   }
 
   private drainHeld(): void {
-    while (!this.pausedValue && this.state !== STOPPED && this.held.length > 0) {
-      this.consume(this.held.shift() as Uint8Array);
+    const held = this.held;
+    if (held === undefined) return;
+    while (!this.pausedValue && this.state !== STOPPED && held.length > 0) {
+      this.consume(held.shift() as Uint8Array);
     }
-    if (this.state === STOPPED) this.held.length = 0;
+    if (this.state === STOPPED || held.length === 0) this.held = undefined;
   }
 
   private consume(chunk: Uint8Array): void {
@@ -117,7 +127,7 @@ export class FrameParser {
       let position = 0;
       while (position < length) {
         if (this.pausedValue) {
-          this.held.unshift(chunk.subarray(position));
+          (this.held ??= []).unshift(chunk.subarray(position));
           return;
         }
         if (this.state === READING_HEADER) {
@@ -133,7 +143,7 @@ export class FrameParser {
         } else if (this.state === READING_PAYLOAD) {
           const take = Math.min(this.remaining, length - position);
           const piece = chunk.subarray(position, position + take);
-          if (this.header.masked) {
+          if (this.masked) {
             applyMask(piece, this.maskKey, this.maskPhase);
             this.maskPhase = (this.maskPhase + take) & 3;
           }
@@ -156,7 +166,7 @@ export class FrameParser {
 
   /** Copies header bytes that straddle chunks; decodes once the whole header is there. */
   private collectHeader(chunk: Uint8Array, position: number): number {
-    const buffer = this.partialHeader;
+    const buffer = (this.partialHeader ??= new Uint8Array(14));
     let pos = position;
     if (this.partialHeaderLength < 2) {
       const take = Math.min(2 - this.partialHeaderLength, chunk.length - pos);
@@ -181,13 +191,14 @@ export class FrameParser {
   private decodeHeader(bytes: Uint8Array, offset: number): boolean {
     const first = bytes[offset] as number;
     const second = bytes[offset + 1] as number;
-    const header = this.header;
+    const header = sharedHeader;
     header.fin = (first & 0x80) !== 0;
     header.rsv1 = (first & 0x40) !== 0;
     header.rsv2 = (first & 0x20) !== 0;
     header.rsv3 = (first & 0x10) !== 0;
     header.opcode = first & 0x0f;
     header.masked = (second & 0x80) !== 0;
+    this.masked = header.masked;
     let length = second & 0x7f;
     let cursor = offset + 2;
     if (length === 126) {

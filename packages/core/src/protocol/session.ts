@@ -71,7 +71,7 @@ export class WebSocketSession {
   private frameFin = false;
   private frameLength = 0;
   private framePieces = 0;
-  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+  private control: Uint8Array | undefined;
   private controlLength = 0;
 
   // The message being assembled.
@@ -227,9 +227,12 @@ export class WebSocketSession {
 
   onFramePayload(piece: Uint8Array, last: boolean): boolean {
     if (this.frameKind === FRAME_CONTROL) {
-      this.control.set(piece, this.controlLength);
+      // A control frame that arrived whole is read in place; only one split across reads is copied.
+      if (last && this.controlLength === 0) return this.handleControlFrame(piece);
+      const control = (this.control ??= new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES));
+      control.set(piece, this.controlLength);
       this.controlLength += piece.length;
-      return last ? this.handleControlFrame() : true;
+      return last ? this.handleControlFrame(control.subarray(0, this.controlLength)) : true;
     }
     const firstPiece = this.framePieces === 0;
     this.framePieces++;
@@ -318,8 +321,7 @@ export class WebSocketSession {
     return !this.parser.stopped;
   }
 
-  private handleControlFrame(): boolean {
-    const payload = this.control.subarray(0, this.controlLength);
+  private handleControlFrame(payload: Uint8Array): boolean {
     if (this.frameOpcode === Opcode.ping) {
       if (this.autoPong && !this.closeSentValue) this.transmitFrame(Opcode.pong, payload, false);
       this.handler.onPing(payload.slice());
