@@ -83,9 +83,12 @@ function socketOnDrain(this: OwnedSocket): void {
 function idleTimerFired(connection: WebSocketConnection): void {
   connection.idleTimedOut();
 }
-function uncorkSocket(connection: WebSocketConnection): void {
+function flushConnection(connection: WebSocketConnection): void {
   connection.flush();
 }
+
+/** Frames up to this size are coalesced per tick; larger ones are written as they are. */
+const COALESCE_MAX_BYTES = 4096;
 function closeTimerFired(connection: WebSocketConnection): void {
   connection.abort('WSG_CLOSE_TIMEOUT');
 }
@@ -114,7 +117,10 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   private readonly compression: SessionCompression | undefined;
   private readonly log: ((event: LogEvent) => void) | undefined;
   private readyStateValue: ReadyState = ReadyState.open;
-  private corked = false;
+  private flushScheduled = false;
+  /** Small frames waiting for the end of the tick, and their total size. */
+  private pending: Uint8Array[] | undefined;
+  private pendingBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private failure: WsgateError | undefined;
@@ -165,7 +171,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.pendingBytes;
   }
 
   /**
@@ -225,7 +231,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
       isText = options?.binary === false;
     }
-    const buffered = this.socket.writableLength;
+    const buffered = this.socket.writableLength + this.pendingBytes;
     // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
     // compressed message the payload is an estimate (DEFLATE rarely grows data).
     const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
@@ -243,12 +249,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       }
     }
     this.session.send(bytes, isText);
-    return this.socket.writableLength < this.socket.writableHighWaterMark;
+    return this.socket.writableLength + this.pendingBytes < this.socket.writableHighWaterMark;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */
   drained(): Promise<void> {
-    if (this.socket.writableLength === 0 || this.readyStateValue === ReadyState.closed) {
+    if (this.bufferedAmount === 0 || this.readyStateValue === ReadyState.closed) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -337,12 +343,20 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   onTransmit(bytes: Uint8Array): void {
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncorkSocket, this);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushConnection, this);
     }
+    // Small frames of one tick (echoes of a read full of messages) leave in a single write.
+    if (bytes.length <= COALESCE_MAX_BYTES) {
+      (this.pending ??= []).push(bytes);
+      this.pendingBytes += bytes.length;
+      return;
+    }
+    socket.cork();
+    this.writePending();
     socket.write(bytes);
+    socket.uncork();
   }
 
   onCloseFrame(): void {
@@ -364,9 +378,19 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Writes what was batched during this tick in one go. */
   flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+    this.flushScheduled = false;
+    this.writePending();
+  }
+
+  private writePending(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    const total = this.pendingBytes;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.write(pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, total));
   }
 
   socketEnded(): void {

@@ -54,24 +54,32 @@ function writeHeader(
   return 10;
 }
 
+/** Where serialized frames go: the session's handler, written to the transport in order. */
+export interface FrameSink {
+  onTransmit(bytes: Uint8Array): void;
+}
+
 /**
- * Serializes one frame. Returns one buffer (header and payload together) when the payload is
- * small or masked, else the header and the caller's payload untouched, for a vectored write.
+ * Serializes one frame into `sink` without intermediate arrays (the send path runs per
+ * message): one buffer with header and payload together when the payload is small or masked,
+ * else the header and then the caller's payload untouched, for a vectored write.
  */
-export function encodeFrame(
+export function transmitFrame(
+  sink: FrameSink,
   opcode: number,
   payload: Uint8Array,
-  options: FrameOptions = {},
-): [Uint8Array] | [Uint8Array, Uint8Array] {
-  const fin = options.fin ?? true;
-  const rsv1 = options.rsv1 ?? false;
-  const masked = options.mask ?? false;
-  const allocate = options.allocate ?? allocateZeroed;
+  fin: boolean,
+  rsv1: boolean,
+  masked: boolean,
+  allocate: Allocate,
+): void {
   const size = headerLength(payload.length, masked);
   if (!masked && payload.length > MERGE_PAYLOAD_MAX_BYTES) {
     const header = allocate(size);
     writeHeader(header, opcode, payload.length, fin, rsv1, false);
-    return [header, payload];
+    sink.onTransmit(header);
+    sink.onTransmit(payload);
+    return;
   }
   const frame = allocate(size + payload.length);
   const offset = writeHeader(frame, opcode, payload.length, fin, rsv1, masked);
@@ -82,5 +90,27 @@ export function encodeFrame(
   } else {
     frame.set(payload, offset);
   }
-  return [frame];
+  sink.onTransmit(frame);
+}
+
+/**
+ * Serializes one frame. Returns one buffer (header and payload together) when the payload is
+ * small or masked, else the header and the caller's payload untouched, for a vectored write.
+ */
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array,
+  options: FrameOptions = {},
+): [Uint8Array] | [Uint8Array, Uint8Array] {
+  const parts: Uint8Array[] = [];
+  transmitFrame(
+    { onTransmit: (bytes) => parts.push(bytes) },
+    opcode,
+    payload,
+    options.fin ?? true,
+    options.rsv1 ?? false,
+    options.mask ?? false,
+    options.allocate ?? allocateZeroed,
+  );
+  return parts as [Uint8Array] | [Uint8Array, Uint8Array];
 }

@@ -2,7 +2,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
-import { type Allocate, allocateZeroed, encodeFrame } from './frame-serializer.js';
+import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
 import type { SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 import { Utf8Validator } from './utf8.js';
@@ -410,12 +410,14 @@ export class WebSocketSession {
   }
 
   private transmitFrame(opcode: number, payload: Uint8Array, compressed: boolean): void {
-    const frame = encodeFrame(opcode, payload, {
-      rsv1: compressed,
-      mask: this.side === 'client',
-      allocate: this.allocate,
-    });
-    this.handler.onTransmit(frame[0]);
-    if (frame.length === 2) this.handler.onTransmit(frame[1]);
+    transmitFrame(
+      this.handler,
+      opcode,
+      payload,
+      true,
+      compressed,
+      this.side === 'client',
+      this.allocate,
+    );
   }
 }
