@@ -103,7 +103,6 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   readonly protocol: string;
   /** The Sec-WebSocket-Extensions value agreed in the handshake, or "". */
   readonly extensions: string;
-  readonly remoteAddress: string | undefined;
   /** Set by the heartbeat: whether anything arrived since the last ping. */
   alive = true;
 
@@ -133,7 +132,6 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.socket = socket as OwnedSocket;
     this.protocol = options.subprotocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress;
     this.textAsString = (options.textAs ?? 'string') === 'string';
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.maxMessagesPerSecond = options.maxMessagesPerSecond ?? 0;
@@ -163,6 +161,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.idleTimer = setTimeout(idleTimerFired, idle, this);
       this.idleTimer.unref();
     }
+  }
+
+  /** The peer's address, read from the socket when first asked (a system call saved per connection). */
+  get remoteAddress(): string | undefined {
+    return (this.socket as { remoteAddress?: string }).remoteAddress;
   }
 
   get readyState(): ReadyState {

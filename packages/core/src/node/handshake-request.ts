@@ -17,39 +17,62 @@ export interface HandshakeRequest {
   readonly incoming: IncomingMessage | undefined;
 }
 
-function splitTarget(target: string): { path: string; query: URLSearchParams } {
-  const queryStart = target.indexOf('?');
-  if (queryStart === -1) return { path: target, query: new URLSearchParams() };
-  return {
-    path: target.slice(0, queryStart),
-    query: new URLSearchParams(target.slice(queryStart + 1)),
-  };
+/**
+ * Built for every handshake, so what few need (the parsed query, the peer's address, which costs
+ * a system call and a cached object per socket) is computed only when asked for.
+ */
+class ParsedHandshakeRequest implements HandshakeRequest {
+  readonly path: string;
+  private queryValue: URLSearchParams | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly httpVersion: string,
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>,
+    private readonly socket: { readonly remoteAddress?: string | undefined } | undefined,
+    readonly incoming: IncomingMessage | undefined,
+  ) {
+    const queryStart = url.indexOf('?');
+    this.path = queryStart === -1 ? url : url.slice(0, queryStart);
+  }
+
+  get query(): URLSearchParams {
+    if (this.queryValue === undefined) {
+      const queryStart = this.url.indexOf('?');
+      this.queryValue = new URLSearchParams(
+        queryStart === -1 ? '' : this.url.slice(queryStart + 1),
+      );
+    }
+    return this.queryValue;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket?.remoteAddress;
+  }
 }
 
 export function fromIncomingMessage(request: IncomingMessage): HandshakeRequest {
-  const url = request.url ?? '/';
-  return {
-    method: request.method ?? 'GET',
-    url,
-    ...splitTarget(url),
-    httpVersion: request.httpVersion,
-    headers: request.headers,
-    remoteAddress: request.socket?.remoteAddress,
-    incoming: request,
-  };
+  return new ParsedHandshakeRequest(
+    request.method ?? 'GET',
+    request.url ?? '/',
+    request.httpVersion,
+    request.headers,
+    request.socket ?? undefined,
+    request,
+  );
 }
 
 export function fromRequestHead(
   head: HttpRequestHead,
-  remoteAddress: string | undefined,
+  socket: { readonly remoteAddress?: string | undefined } | undefined,
 ): HandshakeRequest {
-  return {
-    method: head.method,
-    url: head.target,
-    ...splitTarget(head.target),
-    httpVersion: head.httpVersion,
-    headers: head.headers,
-    remoteAddress,
-    incoming: undefined,
-  };
+  return new ParsedHandshakeRequest(
+    head.method,
+    head.target,
+    head.httpVersion,
+    head.headers,
+    socket,
+    undefined,
+  );
 }

@@ -111,11 +111,15 @@ function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
 }
 
 /** Which server a connection belongs to; a module-level close listener finds it here. */
-const owners = new WeakMap<WebSocketConnection, WebSocketServer>();
+const owners = new WeakMap<
+  WebSocketConnection,
+  { server: WebSocketServer; address: string | undefined }
+>();
 
 // One listener shared by every connection rather than a closure each (memory per connection).
 function connectionOnClose(this: WebSocketConnection): void {
-  owners.get(this)?.connectionClosed(this);
+  const owner = owners.get(this);
+  owner?.server.connectionClosed(this, owner.address);
 }
 
 function destroyOnError(this: Duplex): void {
@@ -241,9 +245,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       );
       return undefined;
     }
-    const address = request.remoteAddress ?? '';
     const perAddressLimit = this.options.maxConnectionsPerAddress ?? 0;
-    if (perAddressLimit > 0 && (this.perAddress.get(address) ?? 0) >= perAddressLimit) {
+    // Only a per-address limit needs the peer's address (a system call per socket).
+    const address = perAddressLimit > 0 ? (request.remoteAddress ?? '') : undefined;
+    if (address !== undefined && (this.perAddress.get(address) ?? 0) >= perAddressLimit) {
       this.refuse(
         request,
         socket,
@@ -252,15 +257,14 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       );
       return undefined;
     }
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    if (address !== undefined)
+      this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.pendingHandshakes++;
-    let counted = true;
+    let counted = address !== undefined;
     const release = (): void => {
-      if (!counted) return;
+      if (!counted || address === undefined) return;
       counted = false;
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left === 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, left);
+      this.forgetAddress(address);
     };
     try {
       const verify = this.options.verifyUpgrade;
@@ -327,7 +331,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       socket.off('error', destroyOnError);
       this.clients.add(connection);
       counted = false; // from here on, connectionClosed releases the address
-      owners.set(connection, this);
+      owners.set(connection, { server: this, address });
       connection.on('close', connectionOnClose);
       this.startHeartbeat();
       try {
@@ -504,7 +508,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         this.refuse(undefined, socket, result.fault, result.detail);
         return;
       }
-      const request = fromRequestHead(result.head, socket.remoteAddress);
+      const request = fromRequestHead(result.head, socket);
       const lookup =
         request.headers.upgrade === undefined
           ? refusalLookupAnswer(
@@ -542,13 +546,16 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   // --- lifecycle ------------------------------------------------------------------------
 
   /** Forgets a closed connection: the client set, the count for its address, the heartbeat. */
-  connectionClosed(connection: WebSocketConnection): void {
+  connectionClosed(connection: WebSocketConnection, address: string | undefined): void {
     if (!this.clients.delete(connection)) return;
-    const address = connection.remoteAddress ?? '';
+    if (address !== undefined) this.forgetAddress(address);
+    this.stopHeartbeatWhenIdle();
+  }
+
+  private forgetAddress(address: string): void {
     const left = (this.perAddress.get(address) ?? 1) - 1;
     if (left <= 0) this.perAddress.delete(address);
     else this.perAddress.set(address, left);
-    this.stopHeartbeatWhenIdle();
   }
 
   private startHeartbeat(): void {

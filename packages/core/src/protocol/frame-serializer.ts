@@ -12,8 +12,11 @@ export interface FrameOptions {
   readonly allocate?: Allocate;
 }
 
-/** Payloads up to this size are copied behind their header so a frame is a single write. */
-export const MERGE_PAYLOAD_MAX_BYTES = 16 * 1024;
+/**
+ * Payloads up to this size are copied behind their header so a frame is a single write; larger
+ * ones are written after their header as they are (copying them costs more than a second write).
+ */
+export const MERGE_PAYLOAD_MAX_BYTES = 1024;
 
 function headerLength(payloadLength: number, masked: boolean): number {
   const extended = payloadLength < 126 ? 0 : payloadLength < 0x10000 ? 2 : 8;

@@ -49,7 +49,11 @@ const HTTP_VERSION = /^HTTP\/(\d)\.(\d)$/;
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   let text = '';
   for (let i = start; i < end; i += 4096) {
-    text += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, Math.min(end, i + 4096))));
+    // apply() takes the typed array itself: no intermediate array of numbers.
+    text += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[],
+    );
   }
   return text;
 }
