@@ -352,7 +352,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     }
     // Small frames of one tick (echoes of a read full of messages) leave in a single write.
     if (bytes.length <= COALESCE_MAX_BYTES) {
-      (this.pending ??= []).push(bytes);
+      if (this.pending === undefined) this.pending = [];
+      this.pending.push(bytes);
       this.pendingBytes += bytes.length;
       return;
     }

@@ -103,7 +103,8 @@ export class FrameParser {
 
   push(chunk: Uint8Array): void {
     if (this.pausedValue || this.consuming || (this.held !== undefined && this.held.length > 0)) {
-      (this.held ??= []).push(chunk);
+      if (this.held === undefined) this.held = [];
+      this.held.push(chunk);
       if (!this.pausedValue && !this.consuming) this.drainHeld();
       return;
     }
@@ -127,7 +128,8 @@ export class FrameParser {
       let position = 0;
       while (position < length) {
         if (this.pausedValue) {
-          (this.held ??= []).unshift(chunk.subarray(position));
+          if (this.held === undefined) this.held = [];
+          this.held.unshift(chunk.subarray(position));
           return;
         }
         if (this.state === READING_HEADER) {
@@ -166,7 +168,8 @@ export class FrameParser {
 
   /** Copies header bytes that straddle chunks; decodes once the whole header is there. */
   private collectHeader(chunk: Uint8Array, position: number): number {
-    const buffer = (this.partialHeader ??= new Uint8Array(14));
+    if (this.partialHeader === undefined) this.partialHeader = new Uint8Array(14);
+    const buffer = this.partialHeader;
     let pos = position;
     if (this.partialHeaderLength < 2) {
       const take = Math.min(2 - this.partialHeaderLength, chunk.length - pos);

@@ -229,7 +229,8 @@ export class WebSocketSession {
     if (this.frameKind === FRAME_CONTROL) {
       // A control frame that arrived whole is read in place; only one split across reads is copied.
       if (last && this.controlLength === 0) return this.handleControlFrame(piece);
-      const control = (this.control ??= new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES));
+      if (this.control === undefined) this.control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
+      const control = this.control;
       control.set(piece, this.controlLength);
       this.controlLength += piece.length;
       return last ? this.handleControlFrame(control.subarray(0, this.controlLength)) : true;

@@ -107,7 +107,9 @@ describe('merge threshold: one buffer for small frames, header + untouched paylo
     const parts = encodeFrame(Opcode.binary, payload);
     expect(parts).toHaveLength(2);
     expect(parts[1]).toBe(payload);
-    expect(toHex(parts[0])).toBe(`827e${(MERGE_PAYLOAD_MAX_BYTES + 1).toString(16).padStart(4, '0')}`);
+    expect(toHex(parts[0])).toBe(
+      `827e${(MERGE_PAYLOAD_MAX_BYTES + 1).toString(16).padStart(4, '0')}`,
+    );
     expect(toHex(payload)).toBe(before);
   });
 

@@ -1,0 +1,37 @@
+// run.mjs points WSGATE_BENCH_CORE at a copy of core's build taken when the run started, so that
+// every run of one benchmark measures the same code even if core is rebuilt meanwhile.
+const { createServer } = await import(process.env.WSGATE_BENCH_CORE ?? '@wsgate/core');
+
+/**
+ * wsgate's standalone server (its own net server): text delivered as Buffers so that the echo
+ * preserves the type without decoding, permessage-deflate off (the load generator does not offer
+ * it), and a connection cap above the idle-memory workload's 10,000.
+ */
+export async function start({ host, port, mode }) {
+  const server = await createServer({
+    host,
+    port,
+    textAs: 'buffer',
+    perMessageDeflate: false,
+    maxConnections: 1_000_000,
+    maxMessageBytes: 64 * 1024 * 1024,
+  });
+  if (mode === 'broadcast') {
+    server.on('connection', (connection) => {
+      connection.on('message', (data, isBinary) => {
+        for (const client of server.clients) client.send(data, { binary: isBinary });
+      });
+    });
+  } else {
+    server.on('connection', (connection) => {
+      connection.on('message', (data, isBinary) => {
+        connection.send(data, { binary: isBinary });
+      });
+    });
+  }
+  return {
+    port: server.address()?.port,
+    connections: () => server.clients.size,
+    info: { perMessageDeflate: false, textAs: 'buffer' },
+  };
+}
