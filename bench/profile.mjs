@@ -12,7 +12,9 @@ function area(callFrame) {
   if (functionName === '(garbage collector)') return 'gc';
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(program)') return 'program (native, outside JS)';
-  if (url.includes('/packages/core/') || url.includes('/wsgate-core/')) return 'wsgate core';
+  if (url.includes('/packages/core/') || url.includes('/@wsgate/core/')) return 'wsgate core';
+  if (url.includes('/@wsgate/') || /\/packages\/(express|koa|nestjs)\//.test(url))
+    return 'wsgate adapter';
   if (url.includes('/node_modules/ws/')) return 'ws';
   if (url.includes('/bench/')) return 'bench server script';
   if (url.startsWith('node:')) return 'node internals';
@@ -23,8 +25,13 @@ function area(callFrame) {
 function shortUrl(url) {
   const core = url.indexOf('/packages/core/');
   if (core !== -1) return url.slice(core + '/packages/'.length);
-  const snapshot = url.indexOf('/wsgate-core/');
-  if (snapshot !== -1) return `core/dist/esm/${url.slice(snapshot + '/wsgate-core/'.length)}`;
+  const snapshot = url.indexOf('/.build/packages/node_modules/@wsgate/');
+  if (snapshot !== -1) {
+    const [name, ...rest] = url
+      .slice(snapshot + '/.build/packages/node_modules/@wsgate/'.length)
+      .split('/');
+    return `${name}/dist/esm/${rest.join('/')}`;
+  }
   const modules = url.lastIndexOf('/node_modules/');
   if (modules !== -1) return url.slice(modules + '/node_modules/'.length);
   return url.replace(/^file:\/\/.*\/bench\//, 'bench/');
@@ -60,7 +67,7 @@ export function summarizeProfile(path, top = 25) {
     const seen = new Set();
     for (let at = id; at !== undefined; at = parentOf.get(at)) {
       const frame = nodes.get(at).callFrame;
-      if (!frame.url.includes('/core/') && !frame.url.includes('/bench/')) continue;
+      if (!/\/@wsgate\/|\/packages\/|\/bench\//.test(frame.url)) continue;
       const key = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -7,12 +7,12 @@
  * writes results/<date>.json and the results section of README.md; a partial run (--only,
  * --servers, fewer than 3 repetitions, --profile) writes under .build/ only.
  *
- *   node run.mjs [--reps 3] [--duration 3] [--warmup 1] [--only id,id] [--servers id,id]
+ *   node run.mjs [--reps 3] [--duration 3] [--warmup 0.5] [--only id,id] [--servers id,id]
  *                [--idle-connections 10000] [--no-pin] [--profile]
  *   node run.mjs --render results/<date>.json     (rewrites README's results section only)
  *
- * --profile runs wsgate alone, once per selected workload, under `node --cpu-prof`, and prints
- * where its time goes (profiles in .build/profiles/).
+ * --profile runs wsgate alone (or the servers of --servers), once per selected workload, under
+ * `node --cpu-prof`, and prints where its time goes (profiles in .build/profiles/).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,7 +29,7 @@ import {
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   commandExists,
   ephemeralPortCount,
@@ -42,6 +42,7 @@ import {
   startServer,
 } from './lib/processes.mjs';
 import {
+  adaptersTable,
   cpuTable,
   figuresTable,
   formatNumber,
@@ -51,8 +52,8 @@ import {
   targetsTable,
 } from './lib/report.mjs';
 import { formatSummary, summarizeProfile } from './profile.mjs';
-import { BASELINE, servers as registry, SUBJECT } from './servers/index.mjs';
-import { targets, workloads } from './workloads.mjs';
+import { BASELINE, servers as registry, runsWorkload, SUBJECT } from './servers/index.mjs';
+import { adapterTargets, targets as coreTargets, workloads } from './workloads.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const buildDir = join(here, '.build');
@@ -65,7 +66,9 @@ function parseOptions(argv) {
   const options = {
     reps: 3,
     durationSeconds: 3,
-    warmupSeconds: 1,
+    // Half a second warms the JIT (the connections are open before it starts) and keeps the whole
+    // matrix, adapters included, well under 15 minutes on 2 cores.
+    warmupSeconds: 0.5,
     only: undefined,
     servers: undefined,
     idleConnections: 10_000,
@@ -121,34 +124,47 @@ function buildLoadgen() {
 }
 
 /**
- * Copies @wsgate/core's ESM build (it has no dependencies) so that the whole run measures one
- * build, even if core is rebuilt meanwhile. Returns the entry point and a hash of the build.
+ * Copies the ESM builds of the wsgate packages the servers load (core, adapters) into a `node_modules` folder of their
+ * own, so that the whole run measures one build even if a package is rebuilt meanwhile (an
+ * adapter's `import '@wsgate/core'` finds the copy beside it). Returns that folder and a hash of
+ * core's build and of all of them.
  */
-function snapshotCore() {
+function snapshotPackages(names) {
   const require = createRequire(import.meta.url);
-  const source = join(dirname(require.resolve('@wsgate/core/package.json')), 'dist', 'esm');
-  if (!existsSync(join(source, 'index.js'))) {
-    throw new Error(`${source}/index.js is missing: build core first (npm run build)`);
-  }
-  const target = join(buildDir, 'wsgate-core');
-  rmSync(target, { recursive: true, force: true });
-  cpSync(source, target, { recursive: true, filter: (path) => !path.endsWith('.map') });
-  writeFileSync(join(target, 'package.json'), '{ "type": "module" }\n');
-  const hash = createHash('sha256');
-  const walk = (dir) => {
-    for (const name of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const path = join(dir, name.name);
-      if (name.isDirectory()) walk(path);
-      else if (name.name.endsWith('.js')) hash.update(name.name).update(readFileSync(path));
+  const root = join(buildDir, 'packages', 'node_modules');
+  rmSync(join(buildDir, 'packages'), { recursive: true, force: true });
+  rmSync(join(buildDir, 'wsgate-core'), { recursive: true, force: true });
+  const all = createHash('sha256');
+  let coreHash = '';
+  for (const name of names) {
+    const source = join(dirname(require.resolve(`@wsgate/${name}/package.json`)), 'dist', 'esm');
+    if (!existsSync(join(source, 'index.js'))) {
+      throw new Error(`${source}/index.js is missing: build it first (npm run build)`);
     }
-  };
-  walk(target);
-  return {
-    entry: pathToFileURL(join(target, 'index.js')).href,
-    hash: hash.digest('hex').slice(0, 12),
-  };
+    const target = join(root, '@wsgate', name);
+    cpSync(source, target, { recursive: true, filter: (path) => !path.endsWith('.map') });
+    writeFileSync(
+      join(target, 'package.json'),
+      `${JSON.stringify({ name: `@wsgate/${name}`, type: 'module', exports: './index.js' })}\n`,
+    );
+    const hash = createHash('sha256');
+    const walk = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      )) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.js')) {
+          const bytes = readFileSync(path);
+          hash.update(entry.name).update(bytes);
+          all.update(`${name}/${entry.name}`).update(bytes);
+        }
+      }
+    };
+    walk(target);
+    if (name === 'core') coreHash = hash.digest('hex').slice(0, 12);
+  }
+  return { root, coreHash, packagesHash: all.digest('hex').slice(0, 12) };
 }
 
 function machineInfo() {
@@ -188,6 +204,10 @@ function availableServers(wanted) {
     return true;
   });
   return { usable, notes };
+}
+
+function profileName(workload, entry) {
+  return `${workload.id}${entry.id === SUBJECT ? '' : `-${entry.id}`}.cpuprofile`;
 }
 
 // --- one run ------------------------------------------------------------------------------
@@ -320,12 +340,19 @@ async function main() {
   }
   const started = Date.now();
   buildLoadgen();
-  const core = snapshotCore();
-  process.env.WSGATE_BENCH_CORE = core.entry;
   const machine = machineInfo();
-  const { usable, notes } = availableServers(options.profile ? [SUBJECT] : options.servers);
+  // A profile is of wsgate's own server unless --servers names others (an adapter, say).
+  const { usable, notes } = availableServers(
+    options.servers ?? (options.profile ? [SUBJECT] : undefined),
+  );
+  const snapshot = snapshotPackages([
+    ...new Set(['core', ...usable.flatMap((entry) => entry.packages ?? [])]),
+  ]);
+  process.env.WSGATE_BENCH_PACKAGES = snapshot.root;
   const selected = workloads.filter(
-    (workload) => options.only === undefined || options.only.includes(workload.id),
+    (workload) =>
+      (options.only === undefined || options.only.includes(workload.id)) &&
+      usable.some((entry) => runsWorkload(entry, workload.id)),
   );
   if (selected.length === 0) throw new Error(`no workload matches ${options.only}`);
 
@@ -356,21 +383,25 @@ async function main() {
     durationSeconds: options.durationSeconds,
     idleConnections,
     profiling: options.profile,
-    nodeFlags: (workload) =>
+    nodeFlags: (workload, entry) =>
       options.profile
         ? [
             '--cpu-prof',
             '--cpu-prof-dir',
             profileDir,
             '--cpu-prof-name',
-            `${workload.id}.cpuprofile`,
+            profileName(workload, entry),
           ]
         : [],
   };
   if (options.profile) mkdirSync(profileDir, { recursive: true });
   const reps = options.profile ? 1 : options.reps;
 
-  const total = selected.length * reps * usable.length;
+  const total = selected.reduce(
+    (sum, workload) =>
+      sum + reps * usable.filter((entry) => runsWorkload(entry, workload.id)).length,
+    0,
+  );
   let done = 0;
   const runs = [];
   const unavailable = new Set();
@@ -382,6 +413,7 @@ async function main() {
   for (const workload of selected) {
     for (let rep = 1; rep <= reps; rep++) {
       for (const entry of usable) {
+        if (!runsWorkload(entry, workload.id)) continue;
         done++;
         if (unavailable.has(entry.id)) continue;
         const prefix = `[${done}/${total}] ${workload.id} #${rep} ${entry.id}`;
@@ -443,11 +475,13 @@ async function main() {
 
   if (options.profile) {
     for (const workload of selected) {
-      const file = join(profileDir, `${workload.id}.cpuprofile`);
-      if (!existsSync(file)) continue;
-      console.log(
-        `\n## ${workload.id} (${workload.label})\n${formatSummary(summarizeProfile(file, 30))}`,
-      );
+      for (const entry of usable) {
+        const file = join(profileDir, profileName(workload, entry));
+        if (!existsSync(file)) continue;
+        console.log(
+          `\n## ${workload.id} on ${entry.id} (${workload.label})\n${formatSummary(summarizeProfile(file, 30))}`,
+        );
+      }
     }
     return;
   }
@@ -506,16 +540,19 @@ async function main() {
       }
       return { workload: workload.id, results };
     });
+  const targets = [...coreTargets, ...adapterTargets(columns)];
   const targetResults = targets.map((target) => {
+    const subject = target.subject ?? SUBJECT;
     const metric = metrics.find((m) => m.id === target.metric);
     const ratio = metric
-      ? metric.results[SUBJECT]?.median / metric.results[target.against]?.median
+      ? metric.results[subject]?.median / metric.results[target.against]?.median
       : Number.NaN;
     const perCpu = (id) => metric?.results[id]?.perServerCpuSecond?.median;
     return {
       ...target,
+      subject,
       ratio,
-      ratioPerServerCpu: perCpu(SUBJECT) / perCpu(target.against),
+      ratioPerServerCpu: perCpu(subject) / perCpu(target.against),
       holds: Number.isFinite(ratio)
         ? target.op === '>='
           ? ratio >= target.factor
@@ -568,14 +605,17 @@ async function main() {
       pinning: pinningText,
       idleConnections,
       idleConnectionsNote,
-      coreHash: core.hash,
+      coreHash: snapshot.coreHash,
+      packagesHash: snapshot.packagesHash,
       command,
     },
-    servers: columns.map(({ id, label, role, transport }) => ({
+    servers: columns.map(({ id, label, role, transport, workloads: only, adapter }) => ({
       id,
       label,
       role,
       transport,
+      ...(only === undefined ? {} : { workloads: only }),
+      ...(adapter === undefined ? {} : { adapter }),
       info: infos[id] ?? {},
     })),
     workloads: selected.map(({ id, label, serverMode, loadgen }) => ({
@@ -587,8 +627,9 @@ async function main() {
     metrics,
     cpu,
     targets: targetResults.map(
-      ({ metric, against, op, factor, text, ratio, ratioPerServerCpu, holds }) => ({
+      ({ metric, subject, against, op, factor, text, ratio, ratioPerServerCpu, holds }) => ({
         metric,
+        subject,
         against,
         op,
         factor,
@@ -602,7 +643,10 @@ async function main() {
     runs,
   };
 
-  console.log(`\n${figuresTable(report)}\n\n${cpuTable(report)}\n\n${targetsTable(report)}`);
+  const adapters = adaptersTable(report);
+  console.log(
+    `\n${figuresTable(report)}\n\n${cpuTable(report, 'main')}${adapters === '' ? '' : `\n\n${adapters}\n\n${cpuTable(report, 'adapters')}`}\n\n${targetsTable(report)}`,
+  );
   for (const note of notes) console.log(`- ${note}`);
 
   const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -187,7 +187,10 @@ export const workloads = [
   },
 ];
 
-/** The goals of issue #8, as ratios of wsgate's median to another column's median. */
+/**
+ * The goals of issue #8, as ratios of wsgate's median to another column's median (`subject`, when
+ * set, replaces wsgate's standalone server: an adapter).
+ */
 export const targets = [
   {
     metric: 'echo-32-binary',
@@ -229,3 +232,43 @@ export const targets = [
   { metric: 'latency-p50', against: 'ws', op: '<=', factor: 1, text: 'round trip p50 ≤ ws' },
   { metric: 'latency-p99', against: 'ws', op: '<=', factor: 1, text: 'round trip p99 ≤ ws' },
 ];
+
+const ADAPTER_ECHO = [
+  ['echo-32-binary', '32 B'],
+  ['echo-16k-binary', '16 KiB'],
+  ['echo-1m-binary', '1 MiB'],
+];
+
+/**
+ * The goals for each adapter in the run: handshakes at least its peer's (express-ws, ...), and
+ * echo throughput within 10% of wsgate's standalone server.
+ */
+export function adapterTargets(servers) {
+  return servers
+    .filter((entry) => entry.adapter !== undefined)
+    .flatMap((entry) => {
+      const peer = servers.find((other) => other.id === entry.adapter.peer);
+      return [
+        ...(peer === undefined
+          ? []
+          : [
+              {
+                metric: 'handshakes',
+                subject: entry.id,
+                against: peer.id,
+                op: '>=',
+                factor: 1,
+                text: `${entry.label} handshakes/s ≥ ${peer.label}`,
+              },
+            ]),
+        ...ADAPTER_ECHO.map(([metric, size]) => ({
+          metric,
+          subject: entry.id,
+          against: entry.adapter.core,
+          op: '>=',
+          factor: 0.9,
+          text: `${entry.label} ${size} echo within 10% of wsgate's server`,
+        })),
+      ];
+    });
+}

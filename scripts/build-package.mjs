@@ -21,9 +21,12 @@ const require = createRequire(join(pkgDir, 'package.json'));
 const tscBin = require.resolve('typescript/bin/tsc');
 const dist = resolve(pkgDir, 'dist');
 
+// No source maps in dist: they would point at src/, which is not published.
+const distArgs = ['--sourceMap', 'false'];
+
 function tsc(label, extraArgs) {
   console.log(`build-package: ${label}`);
-  const r = spawnSync(process.execPath, [tscBin, '-p', project, ...extraArgs], {
+  const r = spawnSync(process.execPath, [tscBin, '-p', project, ...distArgs, ...extraArgs], {
     cwd: pkgDir,
     stdio: 'inherit',
   });

@@ -1,7 +1,11 @@
 // Starts every built demo app (Express on 3001, Koa on 3002, Nest on 3003) and stops them on
-// Ctrl+C / SIGTERM. `npm run demo` builds first.
+// Ctrl+C / SIGTERM. `npm run demo` builds first. HOST applies to all three; PORT cannot (they
+// would collide), except PORT=0, which gives each a free port (as the tests run it).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+
+const env = { ...process.env };
+if (env.PORT !== '0') delete env.PORT;
 
 const apps = ['express-demo', 'koa-demo', 'nest-demo'];
 const children = [];
@@ -13,6 +17,7 @@ for (const app of apps) {
   }
   const child = spawn(process.execPath, [entry.pathname], {
     cwd: new URL(`../apps/${app}/`, import.meta.url),
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.on('exit', (code, signal) => {

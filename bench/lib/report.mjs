@@ -43,8 +43,23 @@ function markdownTable(header, rows) {
  * The figures: one row per metric, one column per server ("median (min–max)"), then the ratio of
  * wsgate's median to ws's. A dagger marks cells where a run saw errors or wrong echoes.
  */
+/** The standalone servers' columns; adapters and their peers have a table of their own. */
+function mainServers(report) {
+  return report.servers.filter((server) => server.role !== 'adapter' && server.role !== 'peer');
+}
+
+function adapterServers(report) {
+  return report.servers.filter((server) => server.role === 'adapter' || server.role === 'peer');
+}
+
+function cellText(cell) {
+  if (cell === undefined) return 'n/a';
+  const flag = cell.flagged ? ' †' : '';
+  return `${formatNumber(cell.median)} (${formatNumber(cell.min)}–${formatNumber(cell.max)})${flag}`;
+}
+
 export function figuresTable(report) {
-  const servers = report.servers;
+  const servers = mainServers(report);
   const header = [
     'metric',
     'unit',
@@ -55,31 +70,77 @@ export function figuresTable(report) {
   const rows = report.metrics.map((metric) => [
     metric.label + (metric.better === 'lower' ? ' (lower is better)' : ''),
     metric.unit,
-    ...servers.map((server) => {
-      const cell = metric.results[server.id];
-      if (cell === undefined) return 'n/a';
-      const flag = cell.flagged ? ' †' : '';
-      return `${formatNumber(cell.median)} (${formatNumber(cell.min)}–${formatNumber(cell.max)})${flag}`;
-    }),
+    ...servers.map((server) => cellText(metric.results[server.id])),
     formatRatio(metric.ratioToBaseline),
     metric.ratioPerServerCpu === undefined ? '' : formatRatio(metric.ratioPerServerCpu),
   ]);
   return markdownTable(header, rows);
 }
 
-/** Median CPU use of server and load generator per workload, in % of one core. */
-export function cpuTable(report) {
-  const servers = report.servers;
+/**
+ * Each adapter against its peer and against wsgate's standalone server, one row per adapter and
+ * metric: medians (min–max), then the ratios (the last also per server CPU-second). Empty when
+ * the run had no adapter.
+ */
+export function adaptersTable(report) {
+  const rows = [];
+  for (const adapter of report.servers.filter((server) => server.role === 'adapter')) {
+    const peer = report.servers.find((server) => server.id === adapter.adapter?.peer);
+    const core = report.servers.find((server) => server.id === adapter.adapter?.core);
+    for (const metric of report.metrics) {
+      const mine = metric.results[adapter.id];
+      if (mine === undefined) continue;
+      const theirs = peer === undefined ? undefined : metric.results[peer.id];
+      const ours = core === undefined ? undefined : metric.results[core.id];
+      const perCpu = (cell) => cell?.perServerCpuSecond?.median;
+      rows.push([
+        `${adapter.label} / ${peer?.label ?? '–'}`,
+        metric.label + (metric.better === 'lower' ? ' (lower is better)' : ''),
+        metric.unit,
+        cellText(mine),
+        cellText(theirs),
+        formatRatio(mine.median / theirs?.median),
+        metric.ratioPerServerCpu === undefined || metric.ratioPerServerCpu === null
+          ? ''
+          : formatRatio(perCpu(mine) / perCpu(theirs)),
+        formatRatio(mine.median / ours?.median),
+      ]);
+    }
+  }
+  if (rows.length === 0) return '';
+  return markdownTable(
+    [
+      'adapter / peer',
+      'metric',
+      'unit',
+      'adapter',
+      'peer',
+      'adapter / peer',
+      'same, per server CPU-second',
+      'adapter / wsgate server',
+    ],
+    rows,
+  );
+}
+
+/**
+ * Median CPU use of server and load generator per workload, in % of one core: the standalone
+ * servers ("main") or the adapters and their peers ("adapters").
+ */
+export function cpuTable(report, which = 'main') {
+  const servers = which === 'main' ? mainServers(report) : adapterServers(report);
   const header = ['workload', ...servers.map((server) => `${server.label} server / client`)];
-  const rows = report.cpu.map((row) => [
-    row.workload,
-    ...servers.map((server) => {
-      const cell = row.results[server.id];
-      if (cell === undefined || !Number.isFinite(cell.server)) return 'n/a';
-      const warn = cell.client >= cell.server ? ' ‼' : '';
-      return `${cell.server.toFixed(0)}% / ${cell.client.toFixed(0)}%${warn}`;
-    }),
-  ]);
+  const rows = report.cpu
+    .filter((row) => servers.some((server) => row.results[server.id] !== undefined))
+    .map((row) => [
+      row.workload,
+      ...servers.map((server) => {
+        const cell = row.results[server.id];
+        if (cell === undefined || !Number.isFinite(cell.server)) return '–';
+        const warn = cell.client >= cell.server ? ' ‼' : '';
+        return `${cell.server.toFixed(0)}% / ${cell.client.toFixed(0)}%${warn}`;
+      }),
+    ]);
   return markdownTable(header, rows);
 }
 
@@ -94,7 +155,7 @@ export function targetsTable(report) {
       : formatRatio(target.ratioPerServerCpu),
   ]);
   return markdownTable(
-    ['target', 'status', `${report.subject} / column`, 'needed', 'same, per server CPU-second'],
+    ['target', 'status', 'ratio', 'needed', 'same, per server CPU-second'],
     rows,
   );
 }
@@ -123,7 +184,7 @@ export function settingsLines(settings) {
     `- each measurement: ${settings.warmupSeconds} s warm-up, then ${settings.durationSeconds} s measured`,
     `- pinning: ${settings.pinning}`,
     `- idle memory: ${settings.idleConnections} connections; ${settings.idleConnectionsNote}`,
-    `- wsgate build measured: ${settings.coreHash} (sha256 of @wsgate/core's ESM build, copied at the start)`,
+    `- wsgate build measured: core ${settings.coreHash}${settings.packagesHash === undefined ? '' : `, core and adapters ${settings.packagesHash}`} (sha256 of the ESM builds, copied at the start)`,
     `- command: \`${settings.command}\``,
   ];
 }
@@ -146,8 +207,19 @@ export function readmeSection(report, resultFile) {
     'CPU in % of one core during the measured window (server from /proc/<pid>/stat, load generator',
     'from getrusage); ‼ marks a run where the load generator used as much CPU as the server.',
     '',
-    cpuTable(report),
+    cpuTable(report, 'main'),
     '',
+    ...(adaptersTable(report) === ''
+      ? []
+      : [
+          'Adapters, each against its peer (its framework’s usual WebSocket package, on the same',
+          'framework version and route) and against wsgate’s standalone server in the same run.',
+          '',
+          adaptersTable(report),
+          '',
+          cpuTable(report, 'adapters'),
+          '',
+        ]),
     targetsTable(report),
     ...(report.notes.length > 0 ? ['', ...report.notes.map((note) => `- ${note}`)] : []),
   ].join('\n');

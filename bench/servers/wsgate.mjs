@@ -1,6 +1,6 @@
-// run.mjs points WSGATE_BENCH_CORE at a copy of core's build taken when the run started, so that
-// every run of one benchmark measures the same code even if core is rebuilt meanwhile.
-const { createServer } = await import(process.env.WSGATE_BENCH_CORE ?? '@wsgate/core');
+import { importWsgate } from './wsgate-packages.mjs';
+
+const { createServer } = await importWsgate('core');
 
 /**
  * wsgate's standalone server (its own net server): text delivered as Buffers so that the echo

@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
+  CHAT_TOKEN_CHALLENGE,
   ChatRoom,
+  chatTokenRefusal,
   demoPublicDir,
   echo,
   exitOnSignals,
@@ -10,7 +12,7 @@ import {
   readDemoConfig,
 } from '@wsgate/demo-kit';
 import { attachWebSockets, refusalLookup, websocket } from '@wsgate/express';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 
 // The demo contract (shared/DEMO-CONTRACT.md) as an Express 5 app.
 const config = readDemoConfig(3001);
@@ -29,8 +31,24 @@ app.get('/framework', (_req, res) => {
 // permessage-deflate is on by default in @wsgate/core.
 app.get('/echo', websocket(echo, { maxMessageBytes: config.maxPayloadBytes }));
 
+/**
+ * DEMO_TOKEN guards /chat at the handshake, as any Express middleware guards a route: without
+ * `?token=` the error's 401 becomes WSG_AUTH_REQUIRED (with WWW-Authenticate), a wrong token's
+ * 403 WSG_FORBIDDEN. `expose` lets the client see the message, as http-errors marks 4xx.
+ */
+const requireChatToken: RequestHandler = (req, res, next) => {
+  const refusal = chatTokenRefusal(config.chatToken, req.query.token);
+  if (refusal === undefined) {
+    next();
+    return;
+  }
+  if (refusal.status === 401) res.set('WWW-Authenticate', CHAT_TOKEN_CHALLENGE);
+  next(Object.assign(new Error(refusal.message), { status: refusal.status, expose: true }));
+};
+
 app.get(
   '/chat',
+  requireChatToken,
   websocket(
     (connection) => {
       connection.on('message', (data) => {
@@ -42,7 +60,12 @@ app.get(
   ),
 );
 
-app.use(express.static(demoPublicDir(import.meta.url)));
+const page = express.static(demoPublicDir(import.meta.url));
+// A WebSocket attempt on `/` is not a request for the page: it gets the precise 404.
+app.use((req, res, next) => {
+  if (req.headers.upgrade === undefined) page(req, res, next);
+  else next();
+});
 
 const server = createServer(app);
 const sockets = attachWebSockets(server, app, { origins: config.allowedOrigins });

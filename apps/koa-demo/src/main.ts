@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import {
+  CHAT_TOKEN_CHALLENGE,
   ChatRoom,
+  chatTokenRefusal,
   demoPublicDir,
   echo,
   exitOnSignals,
@@ -9,7 +11,7 @@ import {
   readDemoConfig,
 } from '@wsgate/demo-kit';
 import { attachWebSocket, type KoaRouteOptions, refusalLookup } from '@wsgate/koa';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import koaPackage from 'koa/package.json' with { type: 'json' };
 import { staticPage } from './static-page.js';
 
@@ -29,7 +31,20 @@ router.get('/echo', async (ctx) => {
   const ws = await ctx.ws(echoOptions);
   if (ws !== undefined) echo(ws);
 });
-router.get('/chat', async (ctx) => {
+/**
+ * DEMO_TOKEN guards /chat before ctx.ws(), as any Koa middleware guards a route: without
+ * `?token=` ctx.throw(401) becomes WSG_AUTH_REQUIRED (with WWW-Authenticate), a wrong token's
+ * 403 WSG_FORBIDDEN.
+ */
+const requireChatToken: Middleware = async (ctx, next) => {
+  const refusal = chatTokenRefusal(config.chatToken, ctx.query.token);
+  if (refusal?.status === 401)
+    ctx.throw(401, refusal.message, { headers: { 'WWW-Authenticate': CHAT_TOKEN_CHALLENGE } });
+  if (refusal !== undefined) ctx.throw(refusal.status, refusal.message);
+  await next();
+};
+
+router.get('/chat', requireChatToken, async (ctx) => {
   const ws = await ctx.ws();
   if (ws === undefined) return;
   ws.on('message', (data) => room.handle(ws, data.toString()));

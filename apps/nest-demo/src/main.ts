@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { demoPublicDir, exitOnSignals, listeningMessage } from '@wsgate/demo-kit';
+import { demoPublicDir, exitDeadlineOnSignals, listeningMessage } from '@wsgate/demo-kit';
 import { WsgateAdapter } from '@wsgate/nestjs';
 import { AppModule } from './app.module.js';
 import { config } from './config.js';
@@ -19,8 +19,10 @@ app.useWebSocketAdapter(
   }),
 );
 app.useStaticAssets(demoPublicDir(import.meta.url));
-// SIGTERM: app.close() closes every WebSocket with 1001 through the adapter, then exit 0.
-exitOnSignals(() => app.close());
+// SIGTERM / SIGINT: Nest's shutdown hooks run app.close(), whose adapter closes every WebSocket
+// with 1001; then the process exits (at the latest after 4 s).
+app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+exitDeadlineOnSignals();
 await app.listen(config.port, config.host);
 const { port } = app.getHttpServer().address() as AddressInfo;
 console.log(listeningMessage('nest-demo', config.host, port));

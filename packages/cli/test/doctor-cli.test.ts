@@ -1,10 +1,20 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { createServer, type WebSocketServer } from '@wsgate/core';
+import { fileURLToPath } from 'node:url';
+import { createServer, WebSocketServer } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DoctorReport, doctor, main, renderReport } from '../src/main.js';
-import { Cleanup, runCli, tempDir } from './helpers.js';
+import {
+  Cleanup,
+  type CliResult,
+  listen,
+  makeCertificates,
+  runCli,
+  stop,
+  tempDir,
+} from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -18,6 +28,42 @@ async function echo(
   });
   cleanup.add(() => server.close({ timeoutMs: 100 }));
   return { server, port: server.address()?.port as number };
+}
+
+/** Runs `wsgate` on a pseudo-terminal (util-linux script(1)), as a person at a terminal would. */
+function runOnTty(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const bin = fileURLToPath(new URL('../bin/wsgate.js', import.meta.url));
+  const command = [process.execPath, bin, ...args].map((arg) => `'${arg}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** tshark's reading of a capture, the port decoded as HTTP. */
+function tshark(file: string, port: number, args: readonly string[]): string {
+  try {
+    return execFileSync('tshark', ['-r', file, '-d', `tcp.port==${port},http`, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    throw new Error(
+      `tshark could not read the capture (is it installed? apt-get install -y tshark): ${String(error)}`,
+    );
+  }
 }
 
 /** The escape that starts an ANSI colour sequence. */
@@ -119,6 +165,27 @@ describe('wsgate doctor (the command line)', () => {
     expect(result.stdout).toMatch(/← +text frame \(FIN\), 2 bytes of payload\n +81 02 68 69/);
   });
 
+  it('an http:// URL is probed as ws:// with a note, and exits 0 when healthy', async () => {
+    const { port } = await echo();
+    const result = await runCli(['doctor', `http://127.0.0.1:${port}/chat`, '--send', 'hi']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `! http:// was given: WebSocket URLs use ws:// (http → ws, https → wss); probing ws://127.0.0.1:${port}/chat.`,
+    );
+  });
+
+  it('--verbose on a refusal prints the request and the refusal exactly as received', async () => {
+    const { port } = await echo({ path: '/chat' });
+    const result = await runCli(['doctor', `ws://127.0.0.1:${port}/nope`, '--verbose']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/→ +GET \/nope \(upgrade request\)\n +GET \/nope HTTP\/1\.1\n/);
+    expect(result.stdout).toMatch(/Sec-WebSocket-Key: [A-Za-z0-9+/]{22}==\n/);
+    expect(result.stdout).toMatch(
+      /← +HTTP\/1\.1 404 Not Found\n +HTTP\/1\.1 404 Not Found\n +X-WSGate-Error: WSG_PATH_NOT_FOUND\n/,
+    );
+    expect(result.stdout).toMatch(/· +WSG_RESPONSE_NOT_FOUND: HTTP\/1\.1 404 Not Found/);
+  });
+
   it('--origin and --header are sent as given', async () => {
     const seen: Array<Record<string, unknown>> = [];
     const { port } = await echo({
@@ -143,6 +210,22 @@ describe('wsgate doctor (the command line)', () => {
     expect(seen).toEqual([
       { origin: 'https://app.example', authorization: 'Bearer abc', custom: '42' },
     ]);
+  });
+
+  it('on a terminal the text is coloured, unless NO_COLOR is set (run under a pseudo-terminal with script(1))', async () => {
+    const { port } = await echo();
+    const url = `ws://127.0.0.1:${port}/tty`;
+    const onTty = await runOnTty(['doctor', url]);
+    expect(onTty.code).toBe(0);
+    expect(onTty.stdout).toMatch(ANSI);
+    expect(onTty.stdout).toMatch(/healthy/);
+    const noColor = await runOnTty(['doctor', url], { NO_COLOR: '1' });
+    expect(noColor.code).toBe(0);
+    expect(noColor.stdout).toMatch(/healthy/);
+    expect(noColor.stdout).not.toMatch(ANSI);
+    const failing = await runOnTty(['doctor', 'ws:/tty']);
+    expect(failing.code).toBe(2);
+    expect(failing.stdout).toMatch(ANSI);
   });
 
   it('colours the text only when asked to (a TTY without NO_COLOR)', async () => {
@@ -204,6 +287,80 @@ describe('wsgate doctor (the command line)', () => {
       '8\t',
       '8\t',
     ]);
+  });
+
+  it('--capture-max-bytes bounds the file and says where the capture stopped', async () => {
+    const { port } = await echo();
+    const file = join(tempDir(cleanup), 'bounded.pcapng');
+    const result = await runCli([
+      'doctor',
+      `ws://127.0.0.1:${port}/`,
+      '--send',
+      'x'.repeat(6000),
+      '--capture',
+      file,
+      '--capture-max-bytes',
+      '4096',
+    ]);
+    expect(result.code).toBe(0);
+    expect(statSync(file).size).toBeLessThanOrEqual(4096);
+    expect(result.stdout).toMatch(
+      /Capture: .*bounded\.pcapng \(\d+ bytes, pcapng\) — wsgate stopped this capture here: the file reached maxBytes \(4096 bytes\)/,
+    );
+    const json = await runCli([
+      'doctor',
+      `ws://127.0.0.1:${port}/`,
+      '--send',
+      'x'.repeat(6000),
+      '--capture',
+      file,
+      '--capture-max-bytes=4096',
+      '--json',
+    ]);
+    expect((JSON.parse(json.stdout) as DoctorReport).capture).toMatchObject({
+      file,
+      truncated: true,
+    });
+    const tooSmall = await runCli([
+      'doctor',
+      'ws://127.0.0.1:1/',
+      '--capture',
+      file,
+      '--capture-max-bytes',
+      '100',
+    ]);
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toMatch(/at least 4096/);
+  });
+
+  it('--capture of a wss:// probe records the exchange in clear text', async () => {
+    const certificates = makeCertificates(tempDir(cleanup, 'wsgate-certs-'));
+    const https = createHttpsServer({ key: certificates.leaf.key, cert: certificates.leaf.cert });
+    const wss = new WebSocketServer({ path: '/secure' });
+    wss.attach(https);
+    wss.on('connection', (connection) =>
+      connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary })),
+    );
+    const port = await listen(https);
+    cleanup.add(async () => {
+      await wss.close({ timeoutMs: 100 });
+      await stop(https);
+    });
+    const file = join(tempDir(cleanup), 'tls.pcapng');
+    const result = await runCli([
+      'doctor',
+      `wss://127.0.0.1:${port}/secure`,
+      '--ca',
+      certificates.caFile,
+      '--send',
+      'secret but captured',
+      '--capture',
+      file,
+    ]);
+    expect(result.code).toBe(0);
+    expect(
+      tshark(file, port, ['-Y', 'websocket', '-T', 'fields', '-e', 'websocket.payload.text']),
+    ).toContain('secret but captured');
   });
 
   it('doctor(url, { capture: file }) writes the file and reports it', async () => {

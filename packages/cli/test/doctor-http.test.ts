@@ -4,11 +4,11 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { createServer, type ServerOptions, WsgateError } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../src/main.js';
-import { Cleanup, listen, probe, stop } from './helpers.js';
+import { Cleanup, listen, probe, rawServer, readRequestHead, stop } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -87,6 +87,29 @@ async function strippingProxy(backendPort: number): Promise<number> {
   const port = await listen(proxy);
   cleanup.add(() => stop(proxy));
   return port;
+}
+
+/**
+ * A TCP proxy that forwards the upgrade request without one header line (a proxy that filters
+ * headers it does not know), then relays both ways.
+ */
+async function headerDroppingProxy(backendPort: number, dropped: string): Promise<number> {
+  return rawServer((client) => {
+    void readRequestHead(client).then(({ head, rest }) => {
+      const filtered = head
+        .split('\r\n')
+        .filter((line) => !line.toLowerCase().startsWith(`${dropped.toLowerCase()}:`))
+        .join('\r\n');
+      const upstream = createConnection({ host: '127.0.0.1', port: backendPort }, () => {
+        upstream.write(filtered);
+        if (rest.length > 0) upstream.write(rest);
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      upstream.on('error', () => client.destroy());
+      client.once('close', () => upstream.destroy());
+    });
+  }, cleanup);
 }
 
 function expectFailure(
@@ -187,6 +210,40 @@ describe('doctor: HTTP answers instead of 101', () => {
     );
   });
 
+  it('404 whose JSON body lists the served paths: names them and the URL to try', async () => {
+    const port = await answering(
+      404,
+      { 'Content-Type': 'application/json' },
+      JSON.stringify({ error: 'not found', websocketPaths: ['/ws/chat', '/ws/echo'] }),
+    );
+    const diagnosis = expectFailure(
+      await probe(`ws://127.0.0.1:${port}/chat`),
+      'WSG_RESPONSE_NOT_FOUND',
+      'upgrade',
+    );
+    expect(diagnosis.summary).toMatch(/; the server lists \/ws\/chat, \/ws\/echo\.$/);
+    expect(diagnosis.causes[0]).toBe(
+      'The server names the paths it serves: /ws/chat, /ws/echo; /chat is not one of them.',
+    );
+    expect(diagnosis.fix[0]).toBe(
+      `Try a path the server lists: wsgate doctor ws://127.0.0.1:${port}/ws/chat`,
+    );
+  });
+
+  it('404 whose text body lists the available endpoints names them', async () => {
+    const port = await answering(
+      404,
+      { 'Content-Type': 'text/plain' },
+      'No such endpoint: /chat\nAvailable endpoints: /socket, /live.\n',
+    );
+    const diagnosis = expectFailure(
+      await probe(`ws://127.0.0.1:${port}/chat`),
+      'WSG_RESPONSE_NOT_FOUND',
+      'upgrade',
+    );
+    expect(diagnosis.summary).toMatch(/the server lists \/socket, \/live\.$/);
+  });
+
   it('426 with another Sec-WebSocket-Version fails the version step', async () => {
     const port = await answering(
       426,
@@ -264,7 +321,28 @@ describe('doctor: HTTP answers instead of 101', () => {
     );
     expect(diagnosis.serverCode).toBe('WSG_SUBPROTOCOL_REQUIRED');
     expect(diagnosis.summary).toMatch(/the server objected to Sec-WebSocket-Protocol/);
-    expect(diagnosis.fix[0]).toMatch(/--protocol/);
+    expect(diagnosis.causes).toContain(
+      'The doctor sent no Sec-WebSocket-Protocol: this endpoint requires it.',
+    );
+    expect(diagnosis.fix[0]).toBe('Offer a subprotocol the server supports: --protocol chat.v2');
+  });
+
+  it('400 from a wsgate server behind a proxy that drops Sec-WebSocket-Key names the header and the proxy', async () => {
+    const backend = await wsgate();
+    const proxy = await headerDroppingProxy(backend, 'Sec-WebSocket-Key');
+    const diagnosis = expectFailure(
+      await probe(`ws://127.0.0.1:${proxy}/`),
+      'WSG_RESPONSE_REFUSED',
+      'upgrade',
+    );
+    expect(diagnosis.serverCode).toBe('WSG_KEY_MISSING');
+    expect(diagnosis.summary).toBe(
+      'HTTP/1.1 400 Bad Request: the server objected to Sec-WebSocket-Key (WSG_KEY_MISSING).',
+    );
+    expect(diagnosis.causes[1]).toMatch(
+      /^The doctor sent a valid Sec-WebSocket-Key \(see the request with --verbose\): a proxy between may have changed or removed it/,
+    );
+    expect(diagnosis.fix[0]).toMatch(/fix the proxy that changes it/);
   });
 
   it('400 from another server names the header its body mentions', async () => {

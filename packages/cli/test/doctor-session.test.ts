@@ -1,7 +1,9 @@
 import {
   computeAcceptKey,
   createServer,
+  createSessionCompression,
   encodeClosePayload,
+  encodeFrame,
   Opcode,
   type ServerOptions,
 } from '@wsgate/core';
@@ -49,6 +51,8 @@ describe('doctor: after the 101', () => {
       /permessage-deflate/,
     );
     expect(report.close).toMatchObject({ initiatedBy: 'doctor', code: 1000 });
+    // Capture is off unless asked for.
+    expect(report.capture).toBeUndefined();
   });
 
   it('without --send, a ping and its pong', async () => {
@@ -58,6 +62,74 @@ describe('doctor: after the 101', () => {
     expect(report.roundTrip?.kind).toBe('ping');
     expect(report.steps.find((step) => step.name === 'echo')?.summary).toMatch(
       /ping answered by a pong/,
+    );
+  });
+
+  it('a compressed echo (over the deflate threshold) is inflated and compared', async () => {
+    const port = await wsgateEcho();
+    const text = 'compress me '.repeat(200);
+    const report = await probe(`ws://127.0.0.1:${port}/`, { send: text });
+    expect(report.diagnosis).toBeUndefined();
+    expect(report.steps.find((step) => step.name === 'echo')?.summary).toMatch(/^echoed in/);
+    const reply = report.exchange.find(
+      (entry) => entry.direction === 'received' && entry.kind === 'frame',
+    );
+    expect(reply?.summary).toMatch(/^text frame \(FIN, RSV1\), \d+ bytes of payload$/);
+  });
+
+  it('compressed messages with context takeover: the second is inflated with the window of the first (RFC 7692 §7.2.3)', async () => {
+    // One compression context per connection (probe() connects twice, library then CLI).
+    const newCodec = () =>
+      createSessionCompression(
+        {
+          serverNoContextTakeover: false,
+          clientNoContextTakeover: false,
+          serverMaxWindowBits: 15,
+          clientMaxWindowBits: 15,
+        },
+        'server',
+      ).codec;
+    let codec = newCodec();
+    const compressed = (text: string): Buffer =>
+      Buffer.concat(encodeFrame(Opcode.text, codec.compress(Buffer.from(text)), { rsv1: true }));
+    const greeting = 'welcome to the echo, here is a long greeting';
+    const port = await rawWebSocketServer(
+      cleanup,
+      (socket, frame) => {
+        // The echo repeats the greeting: compressed with context takeover, it refers back to it.
+        if (frame.opcode === Opcode.text)
+          socket.write(compressed(`${greeting} / ${frame.payload.toString()}`));
+        if (frame.opcode === Opcode.close) socket.end(serverFrame(Opcode.close, frame.payload));
+      },
+      (key) => {
+        codec = newCodec();
+        return (
+          switchingProtocols(key, ['Sec-WebSocket-Extensions: permessage-deflate']) +
+          compressed(greeting).toString('latin1')
+        );
+      },
+    );
+    const report = await probe(`ws://127.0.0.1:${port}/`, { send: 'hi' });
+    expect(report.diagnosis).toBeUndefined();
+    expect(report.notes.join('\n')).toContain(`sent a text message first: "${greeting}"`);
+    expect(report.roundTrip?.received).toBe(JSON.stringify(`${greeting} / hi`));
+  });
+
+  it('a compressed message that does not inflate: WSG_COMPRESSED_DATA_INVALID with its bytes', async () => {
+    const port = await rawWebSocketServer(
+      cleanup,
+      (socket, frame) => {
+        if (frame.opcode === Opcode.text)
+          socket.write(
+            Buffer.concat(encodeFrame(Opcode.text, Buffer.from('ffffffff', 'hex'), { rsv1: true })),
+          );
+      },
+      (key) => switchingProtocols(key, ['Sec-WebSocket-Extensions: permessage-deflate']),
+    );
+    const report = await probe(`ws://127.0.0.1:${port}/`, { send: 'hi' });
+    expect(report.diagnosis?.code).toBe('WSG_COMPRESSED_DATA_INVALID');
+    expect(report.diagnosis?.summary).toMatch(
+      /a compressed message of 4 bytes does not inflate: ff ff ff ff/,
     );
   });
 
@@ -113,6 +185,38 @@ describe('doctor: after the 101', () => {
     expect(report.diagnosis?.step).toBe('extensions');
     expect(report.diagnosis?.summary).toMatch(/accepted permessage-deflate, which was not offered/);
     expect(report.steps.find((step) => step.name === 'subprotocol')?.status).toBe('ok');
+  });
+
+  it('an extension other than the one offered (permessage-deflate offered) fails the extensions step', async () => {
+    const port = await rawWebSocketServer(
+      cleanup,
+      () => {},
+      (key) => switchingProtocols(key, ['Sec-WebSocket-Extensions: x-webkit-deflate-frame']),
+    );
+    const report = await probe(`ws://127.0.0.1:${port}/`);
+    expect(report.diagnosis?.code).toBe('WSG_RESPONSE_EXTENSION_UNOFFERED');
+    expect(report.diagnosis?.step).toBe('extensions');
+    expect(report.diagnosis?.summary).toMatch(/x-webkit-deflate-frame/);
+    expect(report.diagnosis?.observed).toContain(
+      'Sec-WebSocket-Extensions offered: permessage-deflate; client_max_window_bits',
+    );
+    expect(report.diagnosis?.causes[0]).toMatch(/outside the offer \(RFC 7692 §7\.1\)/);
+  });
+
+  it('permessage-deflate parameters that do not fit the offer fail the extensions step', async () => {
+    const port = await rawWebSocketServer(
+      cleanup,
+      () => {},
+      // RFC 7692 §7.1.2.2: client_max_window_bits in a response must carry a value.
+      (key) =>
+        switchingProtocols(key, [
+          'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits',
+        ]),
+    );
+    const report = await probe(`ws://127.0.0.1:${port}/`);
+    expect(report.diagnosis?.code).toBe('WSG_RESPONSE_EXTENSION_UNOFFERED');
+    expect(report.diagnosis?.step).toBe('extensions');
+    expect(report.diagnosis?.summary).toMatch(/parameters do not fit the offer/);
   });
 
   it('a server that closes with 1002 after one message: the close explained, with the frame the doctor sent', async () => {

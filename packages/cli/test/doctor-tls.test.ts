@@ -8,6 +8,7 @@ import {
   listen,
   makeCertificates,
   probe,
+  runCli,
   stop,
   type TestCertificates,
   tempDir,
@@ -104,6 +105,44 @@ describe('doctor: TLS', () => {
     expect(report.diagnosis?.code).toBe('WSG_TLS_FAILED');
     expect(report.diagnosis?.summary).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
     expect(report.diagnosis?.observed.join('\n')).toMatch(/issuer: +CN=wsgate untrusted CA/);
+  });
+
+  it('a chain that ends at a private root not trusted here: SELF_SIGNED_CERT_IN_CHAIN, subject, issuer and dates, and --ca as the fix', async () => {
+    const port = await tlsServer({
+      key: certificates.leaf.key,
+      cert: `${certificates.leaf.cert}${certificates.ca}`,
+    });
+    const report = await probe(`wss://127.0.0.1:${port}/`);
+    expect(report.diagnosis?.code).toBe('WSG_TLS_FAILED');
+    expect(report.diagnosis?.step).toBe('tls');
+    expect(report.diagnosis?.summary).toMatch(
+      /chain ends at a self-signed root that is not trusted here \(SELF_SIGNED_CERT_IN_CHAIN\)/,
+    );
+    const observed = report.diagnosis?.observed.join('\n') ?? '';
+    expect(observed).toMatch(/subject: +CN=127\.0\.0\.1\n/);
+    expect(observed).toMatch(/issuer: +CN=wsgate test CA\n/);
+    expect(observed).toMatch(
+      /valid: +\w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} GMT → \w{3} [ \d]\d .* GMT/,
+    );
+    expect(report.diagnosis?.fix[0]).toMatch(/--ca FILE/);
+  });
+
+  it('a leaf from an authority outside the default trust store, without its chain: untrusted, fixed by --ca', async () => {
+    const port = await wssEcho(certificates.leaf);
+    const report = await probe(`wss://127.0.0.1:${port}/echo`);
+    expect(report.diagnosis?.code).toBe('WSG_TLS_FAILED');
+    expect(report.diagnosis?.summary).toMatch(/issuer is unknown.*UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+    expect(report.diagnosis?.fix.join('\n')).toMatch(/full chain[\s\S]*--ca FILE/);
+    const trusted = await runCli([
+      'doctor',
+      `wss://127.0.0.1:${port}/echo`,
+      '--ca',
+      certificates.caFile,
+      '--send',
+      'hi',
+    ]);
+    expect(trusted.code).toBe(0);
+    expect(trusted.stdout).toMatch(/✔ tls +TLSv1\.3 .*issued by CN=wsgate test CA/);
   });
 
   it('with --ca for its authority, a wss:// echo endpoint is healthy', async () => {

@@ -1,7 +1,15 @@
 import { createServer as createNetServer, type LookupFunction } from 'node:net';
 import { createServer } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, listen, probe, rawServer, readRequestHead } from './helpers.js';
+import {
+  Cleanup,
+  listen,
+  probe,
+  rawServer,
+  readRequestHead,
+  runCli,
+  unansweredPort,
+} from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -96,7 +104,25 @@ describe('doctor: DNS and TCP', () => {
     expect(report.diagnosis?.summary).toMatch(/reset the connection \(RST\)/);
   });
 
-  it('a server that accepts and never answers: WSG_CONNECT_TIMEOUT at the upgrade step', async () => {
+  it('a port whose SYNs go unanswered (a full accept queue, as behind a dropping firewall): WSG_CONNECT_TIMEOUT at the tcp step', async () => {
+    const port = await unansweredPort(cleanup);
+    const report = await probe(`ws://127.0.0.1:${port}/`, { timeoutMs: 400 });
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnosis?.code).toBe('WSG_CONNECT_TIMEOUT');
+    expect(report.diagnosis?.step).toBe('tcp');
+    expect(report.diagnosis?.summary).toBe(`No TCP connection to 127.0.0.1:${port} within 400 ms.`);
+    expect(report.diagnosis?.observed[0]).toBe(
+      `connect(127.0.0.1:${port}): no SYN-ACK within 400 ms`,
+    );
+    expect(report.diagnosis?.causes[0]).toMatch(/firewall .* silently drops packets/);
+    expect(report.diagnosis?.causes.join('\n')).toMatch(/accept queue is full/);
+    expect(report.steps.find((step) => step.name === 'upgrade')?.status).toBe('not-run');
+    const cli = await runCli(['doctor', `ws://127.0.0.1:${port}/`, '--timeout-ms', '400']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/✘ tcp +No TCP connection to 127\.0\.0\.1:\d+ within 400 ms\./);
+  });
+
+  it('a server that accepts TCP and never answers the upgrade request: WSG_CONNECT_TIMEOUT at the upgrade step', async () => {
     const port = await rawServer(() => {}, cleanup);
     const report = await probe(`ws://127.0.0.1:${port}/`, { timeoutMs: 300 });
     expect(report.diagnosis?.code).toBe('WSG_CONNECT_TIMEOUT');

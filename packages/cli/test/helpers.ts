@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import {
   type AddressInfo,
+  createConnection,
   createServer as createNetServer,
   type Server,
   type Socket,
@@ -405,4 +406,59 @@ export async function probe(
     expect(json.diagnosis?.serverCode).toBe(report.diagnosis?.serverCode);
   }
   return report;
+}
+
+/**
+ * A loopback port whose connection attempts time out, the way a firewall that drops packets
+ * makes them: a listener in a child process whose event loop is blocked (so it never accepts),
+ * with a backlog of 1 filled by two connections the kernel completed. Linux then drops further
+ * SYNs to the port (the accept queue is full) and `connect` waits. Loopback only, no root.
+ */
+export async function unansweredPort(cleanup: Cleanup): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const server = require('node:net').createServer();
+server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+  require('node:fs').writeSync(1, server.address().port + '\\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+});`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  cleanup.add(() => {
+    child.kill('SIGKILL');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`the blocked listener exited (${code})`)));
+  });
+  const fillers: Socket[] = [];
+  cleanup.add(() => {
+    for (const socket of fillers) socket.destroy();
+  });
+  // Connect until one attempt hangs: the accept queue is then full. A dropped SYN is sent again
+  // after about a second and dropped again, so an attempt still pending after 1.5 s is not just
+  // a slow machine.
+  for (let i = 0; i < 16; i++) {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    fillers.push(socket);
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 1_500);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!connected) return port;
+  }
+  throw new Error(
+    `connections to 127.0.0.1:${port} never started to hang: the backlog is not bounded`,
+  );
 }

@@ -2,7 +2,14 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+  const ATTEMPT_TIMEOUT_MS = 10_000;
+  const LOOKUP_TIMEOUT_MS = 5_000;
+  // DEMO_TOKEN: a page opened as /?token=… passes the token on to /chat (a page cannot set
+  // headers on a WebSocket, so the query string carries it).
+  const chatToken = new URLSearchParams(location.search).get('token');
   let chat;
+  // Each attempt the panel reports on takes a turn; a late answer for an older one is dropped.
+  let panelTurn = 0;
 
   function addLine(text, kind) {
     const item = document.createElement('li');
@@ -23,8 +30,13 @@
   }
 
   function connectChat() {
-    chat = new WebSocket(`${wsBase}/chat`);
+    const id = attemptId();
+    const started = performance.now();
+    let opened = false;
+    const path = chatToken ? `/chat?token=${encodeURIComponent(chatToken)}` : '/chat';
+    chat = new WebSocket(taggedUrl(path, id));
     chat.addEventListener('open', () => {
+      opened = true;
       $('status').textContent = 'connected to /chat';
       $('status').className = 'ok';
     });
@@ -48,11 +60,18 @@
       }
     });
     chat.addEventListener('close', (event) => {
-      $('status').textContent =
-        `disconnected from /chat (close code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
       $('status').className = 'failed';
       $('text').disabled = true;
       $('send').disabled = true;
+      if (!opened) {
+        // The handshake itself failed (a refused Origin, DEMO_TOKEN...): the panel says why.
+        $('status').textContent =
+          `could not connect to /chat (close code ${event.code}): see "What went wrong?"`;
+        void explainFailure('/chat', id, event.code, started);
+        return;
+      }
+      $('status').textContent =
+        `disconnected from /chat (close code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
     });
   }
 
@@ -82,31 +101,62 @@
     return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   }
 
+  function taggedUrl(path, id) {
+    return `${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`;
+  }
+
   // Browsers hide a refused handshake's HTTP status from pages (they only report 1006). The
   // attempt carries a random id; after a failure the page asks the server what it refused.
   async function explainRefusal(id) {
     try {
       const response = await fetch(`/.well-known/wsgate/refusal?attempt=${id}`, {
         cache: 'no-store',
+        signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
       });
       if (response.ok) return await response.json();
     } catch {}
     return undefined;
   }
 
+  async function explainFailure(path, id, closeCode, started) {
+    const turn = ++panelTurn;
+    const ms = Math.round(performance.now() - started);
+    const result = `connection to ${path} failed after ${ms} ms (the browser reports close code ${closeCode})`;
+    const refusal = await explainRefusal(id);
+    if (turn !== panelTurn) return;
+    if (refusal) {
+      showDiagnosis(
+        `${result}; the server answered ${refusal.status}`,
+        refusal.code,
+        refusal.cause,
+        refusal.fix,
+      );
+    } else {
+      showDiagnosis(
+        result,
+        'unknown (the browser hides the HTTP status of a failed handshake)',
+        'The server did not record a reason for this attempt: it may not be a wsgate server, or nothing answered.',
+        `Run: npx wsgate doctor ${wsBase}${path}`,
+      );
+    }
+  }
+
   $('try-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const raw = $('try-path').value;
     const path = raw.startsWith('/') ? raw : `/${raw}`;
+    panelTurn++;
     showDiagnosis(`connecting to ${path}…`, '', '', '');
     const started = performance.now();
     const id = attemptId();
     let opened = false;
-    const attempt = new WebSocket(
-      `${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`,
-    );
+    const attempt = new WebSocket(taggedUrl(path, id));
+    // A server that never answers must not leave the panel waiting: give up, then explain.
+    const giveUp = setTimeout(() => attempt.close(), ATTEMPT_TIMEOUT_MS);
     attempt.addEventListener('open', () => {
       opened = true;
+      clearTimeout(giveUp);
+      panelTurn++;
       showDiagnosis(
         `connected to ${path}: the handshake succeeded`,
         '101',
@@ -115,26 +165,9 @@
       );
       attempt.close(1000);
     });
-    attempt.addEventListener('close', async (closeEvent) => {
-      if (opened) return;
-      const ms = Math.round(performance.now() - started);
-      const result = `connection to ${path} failed after ${ms} ms (the browser reports close code ${closeEvent.code})`;
-      const refusal = await explainRefusal(id);
-      if (refusal) {
-        showDiagnosis(
-          `${result}; the server answered ${refusal.status}`,
-          refusal.code,
-          refusal.cause,
-          refusal.fix,
-        );
-      } else {
-        showDiagnosis(
-          result,
-          'unknown (the browser hides the HTTP status of a failed handshake)',
-          'The server did not record a reason for this attempt: it may not be a wsgate server, or nothing answered.',
-          `Run: npx wsgate doctor ${wsBase}${path}`,
-        );
-      }
+    attempt.addEventListener('close', (closeEvent) => {
+      clearTimeout(giveUp);
+      if (!opened) void explainFailure(path, id, closeEvent.code, started);
     });
   });
 

@@ -5,6 +5,8 @@ export interface DemoConfig {
   readonly maxPayloadBytes: number;
   /** Allowed origins (ALLOWED_ORIGINS, comma-separated); undefined allows every origin. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /** When set (DEMO_TOKEN), `/chat` takes only handshakes with `?token=` equal to it. */
+  readonly chatToken: string | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -15,7 +17,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return Number(raw);
 }
 
-/** Reads HOST, PORT, MAX_PAYLOAD and ALLOWED_ORIGINS (see shared/DEMO-CONTRACT.md). */
+/** Reads HOST, PORT, MAX_PAYLOAD, ALLOWED_ORIGINS (see shared/DEMO-CONTRACT.md) and DEMO_TOKEN. */
 export function readDemoConfig(
   defaultPort: number,
   env: NodeJS.ProcessEnv = process.env,
@@ -28,6 +30,7 @@ export function readDemoConfig(
     port: integer(env, 'PORT', defaultPort),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD', 16 * 1024 * 1024),
     allowedOrigins: origins === undefined || origins.length === 0 ? undefined : origins,
+    chatToken: env.DEMO_TOKEN || undefined,
   };
 }
 

@@ -1,7 +1,9 @@
 export type { ChatMember } from './chat-room.js';
 export { ChatRoom } from './chat-room.js';
+export type { ChatTokenRefusal } from './chat-token.js';
+export { CHAT_TOKEN_CHALLENGE, chatTokenRefusal } from './chat-token.js';
 export type { DemoConfig } from './config.js';
 export { listeningMessage, readDemoConfig } from './config.js';
 export { echo } from './echo.js';
 export { demoPublicDir } from './public-dir.js';
-export { exitOnSignals } from './shutdown.js';
+export { exitDeadlineOnSignals, exitOnSignals } from './shutdown.js';

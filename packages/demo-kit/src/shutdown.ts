@@ -21,3 +21,15 @@ export function exitOnSignals(close: () => Promise<unknown>, deadlineMs = 4_000)
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
+
+/**
+ * For an app whose framework closes itself on SIGTERM or SIGINT (Nest's enableShutdownHooks):
+ * exits after `deadlineMs` if that close hangs (DEMO-CONTRACT: within 5 s).
+ */
+export function exitDeadlineOnSignals(deadlineMs = 4_000): void {
+  const arm = (): void => {
+    setTimeout(() => process.exit(0), deadlineMs).unref();
+  };
+  process.once('SIGTERM', arm);
+  process.once('SIGINT', arm);
+}

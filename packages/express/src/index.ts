@@ -120,6 +120,7 @@ interface Refusal {
   readonly code: ErrorCode;
   readonly detail?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  readonly status?: number;
 }
 
 /** The refusal for an error a middleware passed to next(); undefined means a 500 that hides it. */
@@ -131,15 +132,12 @@ function refusalForError(error: unknown, response: ServerResponse): Refusal | un
   if (typeof error !== 'object' || error === null) return undefined;
   const fields = error as { status?: unknown; statusCode?: unknown; expose?: unknown };
   const status = typeof fields.status === 'number' ? fields.status : fields.statusCode;
-  const code: ErrorCode | undefined =
-    status === 401
-      ? 'WSG_AUTH_REQUIRED'
-      : status === 403
-        ? 'WSG_FORBIDDEN'
-        : status === 404
-          ? 'WSG_PATH_NOT_FOUND'
-          : undefined;
-  if (code === undefined) return undefined;
+  // As Express's final handler: only a client error status is the client's to see.
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    return undefined;
+  // Any other 4xx (a rate limiter's 429, a validator's 400) keeps its status.
+  const code: ErrorCode =
+    status === 401 ? 'WSG_AUTH_REQUIRED' : status === 404 ? 'WSG_PATH_NOT_FOUND' : 'WSG_FORBIDDEN';
   // http-errors marks client errors whose message is meant for the client with `expose`.
   const message = (error as { message?: unknown }).message;
   const detail = fields.expose === true && typeof message === 'string' ? message : undefined;
@@ -153,7 +151,12 @@ function refusalForError(error: unknown, response: ServerResponse): Refusal | un
   const challenge = response.getHeader('www-authenticate');
   if (typeof challenge === 'string' && headers['WWW-Authenticate'] === undefined)
     headers['WWW-Authenticate'] = challenge;
-  return { code, ...(detail === undefined ? {} : { detail }), headers };
+  return {
+    code,
+    ...(detail === undefined ? {} : { detail }),
+    headers,
+    ...(status === 401 || status === 403 || status === 404 ? {} : { status }),
+  };
 }
 
 // --- attaching ------------------------------------------------------------------------
@@ -261,7 +264,7 @@ export function attachWebSockets(
           );
           return;
         }
-        exchange.refuse(base, refusal.code, refusal.detail, refusal.headers);
+        exchange.refuse(base, refusal.code, refusal.detail, refusal.headers, refusal.status);
         return;
       }
       const detail = `no WebSocket endpoint at ${exchange.handshake.path}`;

@@ -113,6 +113,66 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     expect(response.headers['x-wsgate-error']).toBe('WSG_AUTH_REQUIRED');
   });
 
+  it('keeps the status of any other client error passed to next() (429, 400) under WSG_FORBIDDEN, with its headers', async () => {
+    const app = express();
+    app.get(
+      '/limited',
+      failWith(
+        Object.assign(new Error('slow down'), {
+          status: 429,
+          expose: true,
+          headers: { 'Retry-After': '30' },
+        }),
+      ),
+      websocket(() => {}),
+    );
+    app.get(
+      '/bad',
+      failWith(Object.assign(new Error('room must be a number'), { statusCode: 400 })),
+      websocket(() => {}),
+    );
+    const { port } = await serve(app);
+    const limited = await rawRequest(port, { path: '/limited' });
+    expect(limited.statusLine).toBe('HTTP/1.1 429 Too Many Requests');
+    expect(limited.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+    expect(limited.headers['retry-after']).toBe('30');
+    expect(limited.body).toContain('slow down');
+    expect(limited.closedByServer).toBe(true);
+    const bad = await rawRequest(port, { path: '/bad' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+    expect(bad.body).not.toContain('room must be a number');
+  });
+
+  it('turns next(err) with status 404 into 404 WSG_PATH_NOT_FOUND', async () => {
+    const app = express();
+    app.get(
+      '/rooms/:id',
+      failWith(Object.assign(new Error('no such room'), { status: 404, expose: true })),
+      websocket(() => {}),
+    );
+    const { port } = await serve(app);
+    const response = await rawRequest(port, { path: '/rooms/9' });
+    expect(response.status).toBe(404);
+    expect(response.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
+    expect(response.body).toContain('no such room');
+  });
+
+  it('answers a server error status passed to next() (503) with 500 WSG_HOOK_FAILED, hiding it', async () => {
+    const app = express();
+    app.get(
+      '/down',
+      failWith(Object.assign(new Error('replica lag 30 s'), { status: 503 })),
+      websocket(() => {}),
+    );
+    const { port, logs } = await serve(app);
+    const response = await rawRequest(port, { path: '/down' });
+    expect(response.status).toBe(500);
+    expect(response.headers['x-wsgate-error']).toBe('WSG_HOOK_FAILED');
+    expect(response.raw).not.toContain('replica lag');
+    expect(logs.find((event) => event.path === '/down')?.detail).toContain('replica lag');
+  });
+
   it('refuses with the own code of a WsgateError passed to next()', async () => {
     const app = express();
     app.get(

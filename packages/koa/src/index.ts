@@ -67,11 +67,17 @@ interface Attachment {
   readonly http: HttpServer;
   readonly options: KoaWebSocketOptions;
   readonly server: WebSocketServer;
-  readonly routeServers: WeakMap<KoaRouteOptions, WebSocketServer>;
-  /** Servers with open connections, for close(). */
-  readonly live: Set<WebSocketServer>;
+  /** Core servers for route options, by their content, while a handshake or connection uses them. */
+  readonly routeServers: Map<string, RouteServer>;
   readonly clients: Set<WebSocketConnection>;
   closing: boolean;
+}
+
+interface RouteServer {
+  readonly key: string;
+  readonly server: WebSocketServer;
+  /** Handshakes in progress and open connections on this server. */
+  users: number;
 }
 
 interface Upgrade {
@@ -90,8 +96,6 @@ interface Refusal {
 const upgrades = new WeakMap<IncomingMessage, Upgrade>();
 const installed = new WeakSet<object>();
 
-// Never copied from the app's response into the 101: framing, hop-by-hop (RFC 9110 §7.6.1) and
-// what the handshake itself decides (RFC 6455 §4.2.2).
 // --- answers -------------------------------------------------------------------------------
 
 /** Whether the upgrade socket was upgraded, answered, or written to by another upgrade listener. */
@@ -198,34 +202,78 @@ function ignoreAfterUpgrade(): void {
   // The socket belongs to the WebSocket now, which reports its own errors (its close event).
 }
 
-function serverFor(attachment: Attachment, options: KoaRouteOptions | undefined): WebSocketServer {
-  if (options === undefined) return attachment.server;
-  let server = attachment.routeServers.get(options);
-  if (server === undefined) {
-    server = new WebSocketServer({ ...attachment.options, ...options });
-    attachment.routeServers.set(options, server);
+const objectIds = new WeakMap<object, number>();
+let lastObjectId = 0;
+
+/** Plain data by value; functions, RegExps and class instances by identity. */
+function keyPart(value: unknown): unknown {
+  if (value === undefined) return '(undefined)';
+  if (typeof value !== 'object' && typeof value !== 'function') return value;
+  if (value === null) return null;
+  if (Array.isArray(value)) return value.map(keyPart);
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) {
+    return Object.keys(value)
+      .sort()
+      .map((name) => [name, keyPart((value as Record<string, unknown>)[name])]);
   }
-  return server;
+  let id = objectIds.get(value);
+  if (id === undefined) {
+    id = ++lastObjectId;
+    objectIds.set(value, id);
+  }
+  return `(object ${id})`;
+}
+
+/**
+ * The core server for a route's options. Options written inline (`ctx.ws({ maxMessageBytes })`)
+ * are a new object on every request: equal options share one server, so that its limits
+ * (`maxConnections`) count every connection of the route. It is forgotten once nobody uses it.
+ */
+function routeServerFor(attachment: Attachment, options: KoaRouteOptions): RouteServer {
+  const key = JSON.stringify(keyPart(options));
+  let route = attachment.routeServers.get(key);
+  if (route === undefined) {
+    route = { key, server: new WebSocketServer({ ...attachment.options, ...options }), users: 0 };
+    attachment.routeServers.set(key, route);
+  }
+  route.users++;
+  return route;
+}
+
+function release(attachment: Attachment, route: RouteServer | undefined): void {
+  if (route === undefined || --route.users > 0) return;
+  if (attachment.routeServers.get(route.key) === route) attachment.routeServers.delete(route.key);
 }
 
 async function accept(
   upgrade: Upgrade,
-  server: WebSocketServer,
+  route: RouteServer | undefined,
 ): Promise<WebSocketConnection | undefined> {
   const { exchange, attachment } = upgrade;
-  if (taken(exchange)) return undefined;
+  const server = route?.server ?? attachment.server;
+  if (taken(exchange)) {
+    release(attachment, route);
+    return undefined;
+  }
   if (attachment.closing) {
     exchange.refuse(server, 'WSG_SERVER_SHUTTING_DOWN');
+    release(attachment, route);
     return undefined;
   }
   // Headers middleware set before ctx.ws() (cookies, request ids) go into the 101.
-  const connection = await exchange.accept(server);
-  if (connection === undefined) return undefined;
+  const connection = await exchange.accept(server).catch((error: unknown) => {
+    release(attachment, route);
+    throw error;
+  });
+  if (connection === undefined) {
+    release(attachment, route);
+    return undefined;
+  }
   attachment.clients.add(connection);
-  attachment.live.add(server);
   connection.once('close', () => {
     attachment.clients.delete(connection);
-    if (server.clients.size === 0 && server !== attachment.server) attachment.live.delete(server);
+    release(attachment, route);
   });
   return connection;
 }
@@ -240,7 +288,8 @@ function ws(this: Context, options?: KoaRouteOptions): Promise<WebSocketConnecti
     // From here on the exchange, not Koa, answers this request.
     this.respond = false;
     this.onerror = ignoreAfterUpgrade;
-    upgrade.accepted = accept(upgrade, serverFor(upgrade.attachment, options));
+    const route = options === undefined ? undefined : routeServerFor(upgrade.attachment, options);
+    upgrade.accepted = accept(upgrade, route);
   }
   return upgrade.accepted;
 }
@@ -339,12 +388,10 @@ export function attachWebSocket(
     http,
     options,
     server: new WebSocketServer(options),
-    routeServers: new WeakMap(),
-    live: new Set(),
+    routeServers: new Map(),
     clients: new Set(),
     closing: false,
   };
-  attachment.live.add(attachment.server);
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -386,7 +433,11 @@ export function attachWebSocket(
     },
     close: async (closeOptions = {}) => {
       attachment.closing = true;
-      await Promise.all([...attachment.live].map((server) => server.close(closeOptions)));
+      const servers = [
+        attachment.server,
+        ...[...attachment.routeServers.values()].map((r) => r.server),
+      ];
+      await Promise.all(servers.map((server) => server.close(closeOptions)));
     },
   };
 }

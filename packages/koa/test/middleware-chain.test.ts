@@ -128,6 +128,59 @@ describe.each(matrix)(
       expect(response.closedByServer).toBe(true);
     });
 
+    it('answers ctx.throw(403, message) with 403 WSG_FORBIDDEN and the exposed message, never 101', async () => {
+      let routeRan = false;
+      running = await startApp(variant, variant.routing, {
+        use: [
+          async (ctx, next) => {
+            if (ctx.get('X-Role') !== 'admin') ctx.throw(403, 'admins only');
+            await next();
+          },
+        ],
+        routes: {
+          '/admin': async (ctx, next) => {
+            routeRan = true;
+            await echoRoute(ctx, next);
+          },
+        },
+      });
+      const response = await rawRequest(running.port, { path: '/admin' });
+      expect(response.statusLine).toBe('HTTP/1.1 403 Forbidden');
+      expect(response.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+      expect(response.body).toContain('admins only');
+      expect(response.raw).not.toContain(' 101 ');
+      expect(response.closedByServer).toBe(true);
+      expect(routeRan).toBe(false);
+      const admin = await rawRequestUntil(
+        running.port,
+        { path: '/admin', headers: { 'X-Role': 'admin' } },
+        (received) => received.includes('\r\n\r\n'),
+      );
+      expect(admin.status).toBe(101);
+    });
+
+    it('leaves the RFC checks to core once the middleware let the request through: version 8 gets 426', async () => {
+      const seen: string[] = [];
+      running = await startApp(variant, variant.routing, {
+        use: [
+          async (ctx, next) => {
+            seen.push(ctx.path);
+            await next();
+          },
+        ],
+        routes: { '/echo': echoRoute },
+      });
+      const response = await rawRequest(running.port, {
+        path: '/echo',
+        headers: { 'Sec-WebSocket-Version': '8' },
+      });
+      expect(response.status).toBe(426);
+      expect(response.headers['sec-websocket-version']).toBe('13');
+      expect(response.headers['x-wsgate-error']).toBe('WSG_VERSION_UNSUPPORTED');
+      expect(response.closedByServer).toBe(true);
+      expect(seen).toEqual(['/echo']);
+    });
+
     it('sends an answer that has its own body verbatim: a 418 and a redirect', async () => {
       running = await startApp(variant, variant.routing, {
         routes: {

@@ -115,6 +115,59 @@ describe.each(matrix)('$koa with $routing: core options per app and per route', 
     expect(refused.headers['x-wsgate-error']).toBe('WSG_ORIGIN_REFUSED');
   });
 
+  it('applies app-wide options to every route: subprotocols, message limit, compression, heartbeat', async () => {
+    running = await startApp(variant, variant.routing, {
+      routes: { '/a': echoRoute, '/b': echoRoute },
+      options: {
+        subprotocols: ['chat.v1'],
+        maxMessageBytes: 16,
+        perMessageDeflate: false,
+        heartbeatIntervalMs: 50,
+      },
+    });
+    for (const path of ['/a', '/b']) {
+      const client = new WebSocket(`ws://127.0.0.1:${running.port}${path}`, ['chat.v0', 'chat.v1']);
+      await new Promise((resolve, reject) => {
+        client.once('open', resolve);
+        client.once('error', reject);
+      });
+      expect(client.protocol).toBe('chat.v1');
+      expect(client.extensions).toBe('');
+      const closed = wsClosed(client);
+      client.send('x'.repeat(17));
+      expect(await closed).toMatchObject({
+        code: 1009,
+        reason: expect.stringMatching(/^WSG_MESSAGE_TOO_BIG/),
+      });
+      const raw = await openRawWebSocket(running.port, { path });
+      expect((await raw.waitForFrames(1, 2_000))[0]?.opcode).toBe(0x9);
+      raw.destroy();
+    }
+  });
+
+  it('shares one core server among requests with equal options written inline, so maxConnections holds', async () => {
+    running = await startApp(variant, variant.routing, {
+      routes: {
+        '/one': async (ctx) => {
+          const ws = await ctx.ws({ maxConnections: 1, subprotocols: ['solo'] });
+          ws?.on('message', (data) => ws.send(data));
+        },
+      },
+    });
+    const first = await openWs(`ws://127.0.0.1:${running.port}/one`);
+    const second = await rawRequest(running.port, { path: '/one' });
+    expect(second.status).toBe(503);
+    expect(second.headers['x-wsgate-error']).toBe('WSG_TOO_MANY_CONNECTIONS');
+    const closed = wsClosed(first);
+    first.close(1000);
+    await closed;
+    await waitFor(() => running?.wsgate.clients.size === 0, { what: 'the server to forget it' });
+    const third = await openWs(`ws://127.0.0.1:${running.port}/one`);
+    third.send('room for one');
+    expect((await wsNextMessage(third)).data.toString()).toBe('room for one');
+    third.close();
+  });
+
   it("runs a route's verifyUpgrade after the middleware, and its refusal reaches the client", async () => {
     running = await startApp(variant, variant.routing, {
       routes: {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { adapterBehaviourSuite, type NestUnderTest } from '../../nestjs/test/behaviour-suite.js';
 
@@ -22,4 +23,8 @@ adapterBehaviourSuite({
   adapter: require('@wsgate/nestjs'),
   core: require('@wsgate/core'),
   major: 11,
+  process: {
+    packageDir: fileURLToPath(new URL('..', import.meta.url)),
+    adapterEntry: require.resolve('@wsgate/nestjs'),
+  },
 } as NestUnderTest);

@@ -19,6 +19,7 @@ import {
 } from '@wsgate/core';
 import { type WsgateClient, WsgateServer } from './gateway-server.js';
 import { composeVerifier, originPolicy, resolveGuards } from './handshake.js';
+import { guardLifecycleHooks } from './lifecycle.js';
 import type { WsgateAdapterOptions, WsgateGatewayOptions, WsgateMessageParser } from './options.js';
 
 // --- types ------------------------------------------------------------------------------
@@ -152,6 +153,7 @@ export class WsgateAdapter
   private readonly ownServers = new Map<number, HttpServer>();
   private readonly servers = new Set<WsgateServer>();
   private messageParser: WsgateMessageParser | undefined;
+  private hooksGuarded = false;
 
   constructor(
     appOrHttpServer?: INestApplicationContext | HttpServer,
@@ -185,6 +187,11 @@ export class WsgateAdapter
       throw new Error(
         '@wsgate/nestjs: verifyClient is an option of the ws package, which this adapter does not use. Decide on handshakes with verifyUpgrade (return a refusal) or handshakeGuards.',
       );
+    }
+    if (!this.hooksGuarded) {
+      // Nest reads each gateway's handleConnection right after this first create().
+      this.hooksGuarded = true;
+      guardLifecycleHooks(this.app);
     }
     const onAppServer = port === APP_SERVER_PORT;
     const http = onAppServer ? this.requireAppServer() : this.ownServer(port, options.host);

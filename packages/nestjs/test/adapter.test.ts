@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as common from '@nestjs/common';
 import * as testing from '@nestjs/testing';
 import * as websockets from '@nestjs/websockets';
@@ -24,4 +25,8 @@ adapterBehaviourSuite({
   adapter,
   core,
   major: 12,
+  process: {
+    packageDir: fileURLToPath(new URL('..', import.meta.url)),
+    adapterEntry: fileURLToPath(new URL('../dist/esm/index.js', import.meta.url)),
+  },
 });

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type * as NestCommon from '@nestjs/common';
 import type {
   ArgumentsHost,
@@ -18,7 +20,7 @@ import type {
   WsResponse,
 } from '@nestjs/websockets';
 import type * as Core from '@wsgate/core';
-import type { HandshakeRequest } from '@wsgate/core';
+import type { HandshakeRequest, LogEvent } from '@wsgate/core';
 import { rawRequest } from '@wsgate/test-kit';
 import { from, map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,8 @@ export interface NestUnderTest {
   readonly adapter: typeof Adapter;
   readonly core: Pick<typeof Core, 'WsgateError'>;
   readonly major: number;
+  /** For the app run as its own process: where its Nest resolves from, and the adapter build. */
+  readonly process: { readonly packageDir: string; readonly adapterEntry: string };
 }
 
 interface RunningApp {
@@ -104,7 +108,8 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
       const request = context
         .switchToHttp()
         .getRequest<IncomingMessage & { query: Record<string, string>; user?: string }>();
-      const token = request.query.token;
+      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const token = bearer ?? request.query.token;
       if (token === undefined) throw new UnauthorizedException('a token is required');
       const user = this.tokens.userFor(token);
       if (user === undefined) return false;
@@ -340,6 +345,32 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
     }
   }
 
+  @WebSocketGateway({ path: '/listed', origins: ['http://good.example'] })
+  class ListedOriginGateway {}
+
+  /** Lifecycle hooks that fail on request: `?fail=sync|async`, `?leave=fail`. */
+  @WebSocketGateway({ path: '/fragile' })
+  class FragileGateway implements OnGatewayConnection, OnGatewayDisconnect {
+    async handleConnection(client: WsgateClient): Promise<void> {
+      const fail = client.handshake.query.get('fail');
+      if (fail === 'sync') throw new Error('handleConnection broke: secret sync detail');
+      if (fail === 'async') {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        throw new Error('handleConnection broke: secret async detail');
+      }
+      client.emit('ready');
+    }
+
+    handleDisconnect(client: WsgateClient): void {
+      if (client.handshake.query.get('leave') === 'fail') throw new Error('handleDisconnect broke');
+    }
+
+    @SubscribeMessage('ping')
+    ping(): WsResponse<string> {
+      return { event: 'pong', data: 'alive' };
+    }
+  }
+
   @WebSocketGateway({ path: '/strict', closeOnError: true })
   class StrictGateway {
     @SubscribeMessage('ok')
@@ -362,6 +393,8 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
     ExplodingGateway,
     BusyGateway,
     OriginGateway,
+    ListedOriginGateway,
+    FragileGateway,
     RawEchoGateway,
   ];
 
@@ -369,8 +402,9 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
 
   describe(`@wsgate/nestjs on ${nest.label}`, () => {
     let running: RunningApp;
+    const logs: LogEvent[] = [];
     beforeAll(async () => {
-      running = await start(gateways, {}, [HelloController]);
+      running = await start(gateways, { onLog: (event) => logs.push(event) }, [HelloController]);
     });
     afterAll(async () => {
       await running?.app.close();
@@ -567,6 +601,33 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
         await finish(client);
       });
 
+      it('lets a handshake guard read the Authorization header', async () => {
+        const refused = await rawRequest(running.port, {
+          path: '/secure',
+          headers: { Authorization: 'Bearer wrong' },
+        });
+        expect(refused.status).toBe(403);
+        expect(refused.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+        const client = await connect(running.ws('/secure'), {
+          headers: { Authorization: 'Bearer letmein' },
+        });
+        client.emit('whoami');
+        expect((await client.next()).json).toEqual({ event: 'you', data: 'ada' });
+        await finish(client);
+      });
+
+      it("refuses an Origin outside a gateway's origins with 403, and accepts a listed one", async () => {
+        const refused = await rawRequest(running.port, {
+          path: '/listed',
+          headers: { Origin: 'http://evil.example' },
+        });
+        expect(refused.status).toBe(403);
+        expect(refused.headers['x-wsgate-error']).toBe('WSG_ORIGIN_REFUSED');
+        expect(refused.closedByServer).toBe(true);
+        const listed = await connect(running.ws('/listed'), { origin: 'http://good.example' });
+        await finish(listed);
+      });
+
       it("refuses with a verifyUpgrade hook's status, code and headers", async () => {
         const refused = await rawRequest(running.port, { path: '/hooked' });
         expect(refused.status).toBe(401);
@@ -691,6 +752,58 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
       it('keeps the connection open after each of these by default', async () => {
         client.emit('ok');
         expect((await client.next()).json).toEqual({ event: 'ok', data: 'still here' });
+      });
+    });
+
+    describe('errors in lifecycle hooks neither crash the app nor pass silently', () => {
+      for (const fail of ['sync', 'async'] as const) {
+        it(`sends the error message and closes 1011 when handleConnection fails (${fail}), and logs it`, async () => {
+          const client = await connect(running.ws(`/fragile?fail=${fail}`));
+          const { text, json } = await client.next();
+          expect(json).toEqual({
+            event: 'error',
+            data: {
+              code: 'WSG_INTERNAL_ERROR',
+              message: 'Internal server error',
+              fix: expect.any(String),
+            },
+          });
+          expect(text).not.toContain('secret');
+          const { code, reason } = await client.closed;
+          expect(code).toBe(1011);
+          expect(reason).toMatch(/^WSG_INTERNAL_ERROR/);
+          expect(logs).toContainEqual(
+            expect.objectContaining({
+              event: 'wsgate.connection.handler_failed',
+              code: 'WSG_INTERNAL_ERROR',
+              path: '/fragile',
+              detail: expect.stringContaining(
+                `FragileGateway.handleConnection threw: Error: handleConnection broke: secret ${fail} detail`,
+              ),
+            }),
+          );
+          const healthy = await connect(running.ws('/fragile'));
+          expect((await healthy.next()).json).toEqual({ event: 'ready' });
+          healthy.emit('ping');
+          expect((await healthy.next()).json).toEqual({ event: 'pong', data: 'alive' });
+          await finish(healthy);
+        });
+      }
+
+      it('logs an error thrown by handleDisconnect, and keeps serving', async () => {
+        const client = await connect(running.ws('/fragile?leave=fail'));
+        await client.next();
+        await finish(client);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(logs).toContainEqual(
+          expect.objectContaining({
+            event: 'wsgate.connection.handler_failed',
+            detail: expect.stringContaining('FragileGateway.handleDisconnect threw'),
+          }),
+        );
+        const next = await connect(running.ws('/fragile'));
+        expect((await next.next()).json).toEqual({ event: 'ready' });
+        await finish(next);
       });
     });
 
@@ -852,6 +965,53 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
       await expect(connect(`ws://127.0.0.1:${ownPort}/own`)).rejects.toThrow(/ECONNREFUSED/);
       await expect(connect(running.ws('/alpha'))).rejects.toThrow(/ECONNREFUSED/);
     });
+  });
+
+  describe(`@wsgate/nestjs on ${nest.label}: app.enableShutdownHooks() and a real SIGTERM`, () => {
+    it('closes every client with 1001 WSG_SERVER_SHUTDOWN, then the process ends', async () => {
+      const fixture = fileURLToPath(new URL('./fixtures/shutdown-app.mjs', import.meta.url));
+      const child = spawn(
+        process.execPath,
+        [fixture, nest.process.packageDir, nest.process.adapterEntry],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      try {
+        let output = '';
+        const port = await new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no port printed: ${output}`)), 15_000);
+          const onData = (chunk: Buffer): void => {
+            output += chunk.toString();
+            const match = /listening on (\d+)/.exec(output);
+            if (match) {
+              clearTimeout(timer);
+              resolve(Number(match[1]));
+            }
+          };
+          child.stdout.on('data', onData);
+          child.stderr.on('data', onData);
+          child.once('exit', () => reject(new Error(`exited: ${output}`)));
+        });
+        const clients = await Promise.all([
+          connect(`ws://127.0.0.1:${port}/live`),
+          connect(`ws://127.0.0.1:${port}/live`),
+        ]);
+        const started = Date.now();
+        child.kill('SIGTERM');
+        for (const client of clients) {
+          const { code, reason } = await client.closed;
+          expect(code).toBe(1001);
+          expect(reason).toMatch(/^WSG_SERVER_SHUTDOWN/);
+        }
+        // Nest's shutdown hooks end the process with the signal it received.
+        expect(await ended).toEqual({ code: null, signal: 'SIGTERM' });
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    }, 30_000);
   });
 
   describe(`@wsgate/nestjs on ${nest.label}: configuration it cannot honour stops the start`, () => {

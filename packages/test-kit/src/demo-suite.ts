@@ -1,7 +1,10 @@
+import { catalogue, type ErrorCode } from '@wsgate/core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { launchChromium } from './chromium.js';
 import { type RunningDemo, startDemo } from './demo-app.js';
+import { waitFor } from './net.js';
 import { rawRequest } from './raw-http.js';
 
 function open(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
@@ -136,6 +139,14 @@ export function demoContractSuite(name: string, appDir: string): void {
       expect(response.closedByServer).toBe(true);
     });
 
+    it('answers an upgrade to the page path / with 404, not the page', async () => {
+      const response = await rawRequest(demo.port, { path: '/', timeoutMs: 5_000 });
+      expect(response.status).toBe(404);
+      expect(response.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
+      expect(response.body).not.toContain('<html');
+      expect(response.closedByServer).toBe(true);
+    });
+
     it('answers a plain GET /echo with 426 and Upgrade: websocket', async () => {
       const response = await fetch(`${demo.url}/echo`);
       expect(response.status).toBe(426);
@@ -165,45 +176,131 @@ export function demoContractSuite(name: string, appDir: string): void {
       await demo?.stop();
     });
 
-    it('refuses another Origin with 403 WSG_ORIGIN_REFUSED', async () => {
-      const response = await rawRequest(demo.port, {
-        path: '/echo',
-        headers: { Origin: 'http://evil.example' },
-      });
-      expect(response.status).toBe(403);
-      expect(response.headers['x-wsgate-error']).toBe('WSG_ORIGIN_REFUSED');
-      expect(response.body).toContain('http://evil.example');
+    it('refuses another Origin with 403 WSG_ORIGIN_REFUSED on /echo and /chat', async () => {
+      for (const path of ['/echo', '/chat']) {
+        const response = await rawRequest(demo.port, {
+          path,
+          headers: { Origin: 'http://evil.example' },
+        });
+        expect(response.status).toBe(403);
+        expect(response.headers['x-wsgate-error']).toBe('WSG_ORIGIN_REFUSED');
+        expect(response.body).toContain('http://evil.example');
+        expect(response.closedByServer).toBe(true);
+      }
     });
 
     it('accepts an allowed Origin and a handshake without Origin', async () => {
-      const allowed = await open(`ws://127.0.0.1:${demo.port}/echo`, {
-        origin: 'http://also.example',
-      });
-      allowed.close();
-      const noOrigin = await rawRequest(demo.port, {
-        path: '/echo',
-        timeoutMs: 1_000,
-        headers: {},
-      });
-      expect(noOrigin.status).toBe(101);
+      for (const path of ['/echo', '/chat']) {
+        const allowed = await open(`ws://127.0.0.1:${demo.port}${path}`, {
+          origin: 'http://also.example',
+        });
+        allowed.close();
+        const noOrigin = await open(`ws://127.0.0.1:${demo.port}${path}`);
+        noOrigin.close();
+      }
+      const raw = await rawRequest(demo.port, { path: '/echo', timeoutMs: 1_000, headers: {} });
+      expect(raw.status).toBe(101);
     });
   });
 
-  describe(`${name} on SIGTERM`, () => {
-    it('closes every WebSocket with 1001 and exits within 5 s', async () => {
-      const demo = await startDemo(appDir);
-      const socket = await open(`ws://127.0.0.1:${demo.port}/chat`);
+  describe(`${name} with DEMO_TOKEN`, () => {
+    let demo: RunningDemo;
+    beforeAll(async () => {
+      demo = await startDemo(appDir, { DEMO_TOKEN: 's3cret' });
+    });
+    afterAll(async () => {
+      await demo?.stop();
+    });
+
+    it('refuses /chat without a token at the handshake with 401 WSG_AUTH_REQUIRED and WWW-Authenticate', async () => {
+      const response = await rawRequest(demo.port, { path: '/chat', timeoutMs: 5_000 });
+      expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="chat"');
+      expect(response.headers['x-wsgate-error']).toBe('WSG_AUTH_REQUIRED');
+      expect(response.body).toContain('the chat needs ?token= (DEMO_TOKEN is set)');
+      expect(response.closedByServer).toBe(true);
+    });
+
+    it('refuses /chat with a wrong token with 403 WSG_FORBIDDEN', async () => {
+      for (const token of ['guess', 's3cre', 's3cret-and-more']) {
+        const response = await rawRequest(demo.port, {
+          path: `/chat?token=${token}`,
+          timeoutMs: 5_000,
+        });
+        expect(response.status).toBe(403);
+        expect(response.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+        expect(response.closedByServer).toBe(true);
+      }
+    });
+
+    it('accepts the right token on /chat, and leaves /echo open', async () => {
+      const chat = await open(`ws://127.0.0.1:${demo.port}/chat?token=s3cret`);
+      const welcome = chatEvents(chat, (events) => events.some((e) => e.event === 'welcome'));
+      chat.send(JSON.stringify({ event: 'join', data: { name: 'Ada' } }));
+      await welcome;
+      chat.close(1000);
+      const echo = await open(`ws://127.0.0.1:${demo.port}/echo`);
+      echo.close(1000);
+    });
+  });
+
+  describe(`${name} with its defaults`, () => {
+    let demo: RunningDemo;
+    beforeAll(async () => {
+      // HOST and MAX_PAYLOAD unset: 127.0.0.1 and 16 MiB (PORT stays 0 in tests).
+      demo = await startDemo(appDir, { HOST: '', MAX_PAYLOAD: '' });
+    });
+    afterAll(async () => {
+      await demo?.stop();
+    });
+
+    it('listens on 127.0.0.1 and prints the URL it serves', () => {
+      expect(demo.output()).toContain(`http://127.0.0.1:${demo.port}/`);
+    });
+
+    it('echoes a 16 MiB message on /echo and closes with 1009 for one byte more', async () => {
+      const limit = 16 * 1024 * 1024;
+      const socket = await open(`ws://127.0.0.1:${demo.port}/echo`, { perMessageDeflate: false });
+      socket.send(Buffer.alloc(limit, 1));
+      const echoed = await nextMessage(socket);
+      expect(echoed.isBinary).toBe(true);
+      expect(echoed.data.length).toBe(limit);
       const done = closed(socket);
+      socket.send(Buffer.alloc(limit + 1, 2));
+      const { code, reason } = await done;
+      expect(code).toBe(1009);
+      expect(reason).toMatch(/^WSG_MESSAGE_TOO_BIG/);
+    }, 30_000);
+  });
+
+  describe(`${name} on SIGTERM`, () => {
+    it('closes every WebSocket (on /chat and /echo) with 1001 and exits within 5 s', async () => {
+      const demo = await startDemo(appDir);
+      const base = `ws://127.0.0.1:${demo.port}`;
+      const sockets = await Promise.all([
+        open(`${base}/chat`),
+        open(`${base}/chat`),
+        open(`${base}/echo`),
+      ]);
+      const closes = sockets.map((socket) => closed(socket));
       const started = Date.now();
       const exitCode = await demo.stop();
-      expect((await done).code).toBe(1001);
+      for (const done of await Promise.all(closes)) {
+        expect(done).toMatchObject({
+          code: 1001,
+          reason: expect.stringMatching(/^WSG_SERVER_SHUTDOWN/),
+        });
+      }
       expect(exitCode).toBe(0);
       expect(Date.now() - started).toBeLessThan(5_000);
     });
   });
 }
 
-/** Two Chromium pages chat through the demo page; a bad path fails visibly and the server said 404. */
+/**
+ * Two Chromium pages chat through the demo page; a failed attempt (a bad path, a refused Origin,
+ * the DEMO_TOKEN guard) shows on the page with the code, cause and fix the server recorded.
+ */
 export function demoBrowserSuite(name: string, appDir: string): void {
   describe(`${name} in Chromium`, () => {
     let demo: RunningDemo;
@@ -242,12 +339,20 @@ export function demoBrowserSuite(name: string, appDir: string): void {
         .getByTestId('messages')
         .filter({ hasText: 'Ada: hello from Ada' })
         .waitFor({ timeout: 10_000 });
-      await bob.getByTestId('online').filter({ hasText: 'Ada' }).waitFor({ timeout: 10_000 });
+      // Who is online, as each page lists it.
+      for (const page of [ada, bob]) {
+        await page
+          .getByTestId('online')
+          .filter({ hasText: 'Ada' })
+          .filter({ hasText: 'Bob' })
+          .waitFor({ timeout: 10_000 });
+      }
       await ada.context().close();
       await bob
         .getByTestId('messages')
         .filter({ hasText: 'Ada left.' })
         .waitFor({ timeout: 10_000 });
+      await bob.getByTestId('online').filter({ hasNotText: 'Ada' }).waitFor({ timeout: 10_000 });
       await bob.context().close();
     });
 
@@ -270,10 +375,152 @@ export function demoBrowserSuite(name: string, appDir: string): void {
       expect(await page.getByTestId('diagnosis-result').textContent()).toContain(
         'the server answered 404',
       );
-      expect(await page.getByTestId('diagnosis-fix').textContent()).toMatch(/path/);
+      expect(await page.getByTestId('diagnosis-cause').textContent()).toContain(
+        'no WebSocket route for the requested path',
+      );
+      expect(await page.getByTestId('diagnosis-fix').textContent()).toContain('Connect to a path');
       const response = await rawRequest(demo.port, { path: '/no-such-path' });
       expect(response.status).toBe(404);
       await page.context().close();
     });
+
+    describe('with ALLOWED_ORIGINS set to another origin than the page', () => {
+      let elsewhere: RunningDemo;
+      beforeAll(async () => {
+        elsewhere = await startDemo(appDir, { ALLOWED_ORIGINS: 'http://elsewhere.example' });
+      });
+      afterAll(async () => {
+        await elsewhere?.stop();
+      });
+
+      it('shows WSG_ORIGIN_REFUSED with its cause and fix for the chat and a tried path, which Chromium saw refused with 403', async () => {
+        const page = await (await browser.newContext()).newPage();
+        page.setDefaultTimeout(5_000);
+        const failures = handshakeFailures(page);
+        await page.goto(`${elsewhere.url}/`);
+        // The page's own connection to /chat is refused; its status and the panel say so.
+        await page
+          .getByTestId('status')
+          .filter({ hasText: 'could not connect to /chat' })
+          .waitFor({ timeout: 5_000 });
+        await expectDiagnosis(page, '/chat', 'WSG_ORIGIN_REFUSED', 403);
+        // ALLOWED_ORIGINS guards /echo as well: tried from the panel.
+        await page.getByTestId('try-path').fill('/echo');
+        await page.getByTestId('try').click();
+        await expectDiagnosis(page, '/echo', 'WSG_ORIGIN_REFUSED', 403);
+        await expectChromiumSaw(failures, '/chat', 'Unexpected response code: 403');
+        await expectChromiumSaw(failures, '/echo', 'Unexpected response code: 403');
+        await page.context().close();
+      });
+    });
+
+    describe('with DEMO_TOKEN set', () => {
+      let guarded: RunningDemo;
+      beforeAll(async () => {
+        guarded = await startDemo(appDir, { DEMO_TOKEN: 's3cret' });
+      });
+      afterAll(async () => {
+        await guarded?.stop();
+      });
+
+      it("shows the guard's WSG_AUTH_REQUIRED without a token and WSG_FORBIDDEN for a wrong one, with cause and fix, which Chromium saw refused with 401 and 403", async () => {
+        const page = await (await browser.newContext()).newPage();
+        page.setDefaultTimeout(5_000);
+        const failures = handshakeFailures(page);
+        await page.goto(`${guarded.url}/`);
+        await page
+          .getByTestId('status')
+          .filter({ hasText: 'could not connect to /chat' })
+          .waitFor({ timeout: 5_000 });
+        await expectDiagnosis(page, '/chat', 'WSG_AUTH_REQUIRED', 401);
+        await page.getByTestId('try-path').fill('/chat?token=wrong');
+        await page.getByTestId('try').click();
+        await expectDiagnosis(page, '/chat?token=wrong', 'WSG_FORBIDDEN', 403);
+        // Chromium met the 401's Bearer challenge (it has no credentials to answer it with).
+        await expectChromiumSaw(failures, '/chat?wsgate_attempt=', 'HTTP Authentication failed');
+        await expectChromiumSaw(failures, '/chat?token=wrong&', 'Unexpected response code: 403');
+        await page.context().close();
+        const missing = await rawRequest(guarded.port, { path: '/chat', timeoutMs: 5_000 });
+        expect(missing.status).toBe(401);
+        expect(missing.headers['www-authenticate']).toBe('Bearer realm="chat"');
+        expect(missing.headers['x-wsgate-error']).toBe('WSG_AUTH_REQUIRED');
+        expect(missing.body).toContain('the chat needs ?token=');
+      });
+
+      it('connects the chat of a page opened with the right ?token=', async () => {
+        const page = await (await browser.newContext()).newPage();
+        page.setDefaultTimeout(5_000);
+        const failures = handshakeFailures(page);
+        await page.goto(`${guarded.url}/?token=s3cret`);
+        await page
+          .getByTestId('status')
+          .filter({ hasText: 'connected to /chat' })
+          .waitFor({ timeout: 5_000 });
+        await page.getByTestId('name').fill('Ada');
+        await page.getByTestId('join').click();
+        await page
+          .getByTestId('messages')
+          .filter({ hasText: 'You joined as Ada' })
+          .waitFor({ timeout: 5_000 });
+        await page.getByTestId('text').fill('hello with a token');
+        await page.getByTestId('send').click();
+        await page
+          .getByTestId('messages')
+          .filter({ hasText: 'Ada: hello with a token' })
+          .waitFor({ timeout: 5_000 });
+        expect(await page.getByTestId('diagnosis').isHidden()).toBe(true);
+        expect(failures).toEqual([]);
+        await page.context().close();
+      });
+    });
   });
+}
+
+/**
+ * What Chromium itself reports of each WebSocket handshake of the page that failed (its network
+ * layer sees the status; the page's script sees only close code 1006). Call before `goto`.
+ */
+function handshakeFailures(page: Page): { readonly url: string; readonly error: string }[] {
+  const failures: { url: string; error: string }[] = [];
+  page.on('websocket', (socket) => {
+    socket.on('socketerror', (error) => failures.push({ url: socket.url(), error }));
+  });
+  return failures;
+}
+
+/**
+ * `seen` is Chromium's own words: "Unexpected response code: 403", or "HTTP Authentication
+ * failed" for a 401 whose challenge (Bearer) it has no credentials for.
+ */
+async function expectChromiumSaw(
+  failures: readonly { readonly url: string; readonly error: string }[],
+  urlPart: string,
+  seen: string,
+): Promise<void> {
+  const failure = () => failures.find((f) => f.url.includes(urlPart));
+  await waitFor(() => failure() !== undefined, {
+    timeoutMs: 5_000,
+    what: `Chromium to report the failed handshake to ${urlPart} (so far: ${JSON.stringify(failures)})`,
+  });
+  expect(failure()?.error).toContain(seen);
+}
+
+/**
+ * The "what went wrong" panel explains the failed attempt to `path` with `code`, the status the
+ * server answered, and the catalogue's own cause and fix (within 5 s: it never hangs).
+ */
+async function expectDiagnosis(
+  page: Page,
+  path: string,
+  code: ErrorCode,
+  status: number,
+): Promise<void> {
+  await page
+    .getByTestId('diagnosis-result')
+    .filter({ hasText: `connection to ${path} failed` })
+    .filter({ hasText: `the server answered ${status}` })
+    .waitFor({ timeout: 5_000 });
+  expect(await page.getByTestId('diagnosis-code').textContent()).toBe(code);
+  expect(await page.getByTestId('diagnosis-cause').textContent()).toBe(catalogue[code].cause);
+  expect(await page.getByTestId('diagnosis-fix').textContent()).toBe(catalogue[code].fix);
 }

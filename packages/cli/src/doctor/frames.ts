@@ -1,4 +1,3 @@
-import { inflateRawSync } from 'node:zlib';
 import { FrameParser, isControlOpcode, Opcode } from '@wsgate/core';
 
 /** A frame as the server sent it. */
@@ -145,19 +144,6 @@ export function checkServerFrame(frame: ServerFrame, deflate: boolean): FrameFau
   if (control && !frame.fin)
     return { code: 'WSG_CONTROL_FRAME_FRAGMENTED', detail: `the server sent a ${what}` };
   return undefined;
-}
-
-/**
- * Inflates a permessage-deflate message (RFC 7692 §7.2.2: append 00 00 ff ff). Each message is
- * inflated on its own, which is exact for the first compressed message of a connection (all
- * the doctor reads) and for servers without context takeover.
- */
-export function inflateMessage(payload: Buffer): Buffer | undefined {
-  try {
-    return inflateRawSync(Buffer.concat([payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A message for display: text as JSON-quoted text, binary as hex. */

@@ -112,6 +112,79 @@ function websocketLocation(location: string, base: string): string | undefined {
   }
 }
 
+/** A path as servers write them in a list: "/chat", "/api/ws", "/v1/socket.io/". */
+const LISTED_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/**
+ * The paths a 404 says the server serves, where it says so: strings that are paths in a JSON
+ * body's arrays ({"paths": ["/chat"]}), or the paths on a line that introduces them ("Available
+ * endpoints: /chat, /echo", "served: /chat"). The path probed is left out.
+ */
+export function pathsListed(body: string, probed: string): string[] {
+  const found = new Set<string>();
+  const probedPath = probed.split('?')[0] ?? probed;
+  const keep = (candidate: string): void => {
+    const path = candidate.replace(/[.,;:)]+$/, '');
+    if (LISTED_PATH.test(path) && path !== probedPath) found.add(path);
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  if (json !== undefined) {
+    const visit = (value: unknown): void => {
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          if (typeof item === 'string') keep(item);
+          else visit(item);
+        }
+      } else if (value !== null && typeof value === 'object') {
+        for (const item of Object.values(value)) visit(item);
+      }
+    };
+    visit(json);
+    return [...found];
+  }
+  const text = body.replace(/<[^>]*>/g, ' ');
+  for (const line of text.split(/\r?\n/)) {
+    const intro =
+      /\b(?:paths?|routes?|endpoints?|served|serves|available|supported|valid|try)\b[^:\n]*:(.*)$/i.exec(
+        line,
+      );
+    if (intro === null) continue;
+    for (const token of (intro[1] as string).split(/[\s,]+/))
+      if (token.startsWith('/')) keep(token);
+  }
+  return [...found];
+}
+
+/** Whether the doctor's request carried this header (a name from `headerOfCode` or `HEADER_NAMES`). */
+function sentHeader(request: RequestContext, name: string): boolean {
+  switch (name) {
+    case 'Sec-WebSocket-Protocol':
+      return request.subprotocols.length > 0;
+    case 'Sec-WebSocket-Extensions':
+      return request.extensionsOffer !== undefined;
+    case 'Origin':
+      return request.origin !== undefined;
+    default:
+      return (
+        // "the request head (its syntax)": always sent.
+        name.startsWith('the ') ||
+        [
+          'Host',
+          'Upgrade',
+          'Connection',
+          'Sec-WebSocket-Key',
+          'Sec-WebSocket-Version',
+          ...request.headerNames,
+        ].some((sentName) => sentName.toLowerCase() === name.toLowerCase())
+      );
+  }
+}
+
 const NGINX_FIX =
   'Behind nginx, in the location that proxies WebSockets: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";';
 
@@ -139,13 +212,20 @@ export function diagnoseRefusal(
   const base = { observed, serverCode };
 
   if (status === 404) {
+    const listed = pathsListed(body, request.resource);
+    const tryUrl = listed[0] === undefined ? undefined : new URL(listed[0], request.url).toString();
     return {
       step: 'upgrade',
       diagnosis: diagnose('upgrade', 'WSG_RESPONSE_NOT_FOUND', {
         ...base,
-        summary: `${statusLine}: nothing serves WebSocket at ${request.resource}${serverDetail ? ` (the server says: ${serverDetail})` : ''}.`,
+        summary: `${statusLine}: nothing serves WebSocket at ${request.resource}${serverDetail ? ` (the server says: ${serverDetail})` : ''}${listed.length > 0 ? `; the server lists ${listed.join(', ')}` : ''}.`,
         causes: [
           ...(says === undefined ? [] : [says]),
+          ...(listed.length > 0
+            ? [
+                `The server names the paths it serves: ${listed.join(', ')}; ${request.resource} is not one of them.`,
+              ]
+            : []),
           `The path ${request.resource} is wrong: a typo, a prefix a proxy adds or strips (/api, /ws), or a trailing slash.`,
           ...(looksLikeHtml(head, body)
             ? [
@@ -155,6 +235,7 @@ export function diagnoseRefusal(
           'The WebSocket server runs on another host or port than the one that answered.',
         ],
         fix: [
+          ...(tryUrl === undefined ? [] : [`Try a path the server lists: wsgate doctor ${tryUrl}`]),
           'Connect to a path the server serves (check its WebSocket routes and any proxy prefix).',
           ...serverFix,
         ],
@@ -279,6 +360,8 @@ function diagnoseErrorStatus(
   const serverCode = base.serverCode;
   const saysList = says === undefined ? [] : [says];
   const retryAfter = head.headers['retry-after'];
+  const proxy = viaProxy(head);
+  const proxyNote = proxy === undefined ? '' : ` (${proxy})`;
   const headerHint =
     "Retry with the credentials or headers the application expects: --header 'Name: value' (repeatable)";
   const refused = (summary: string, causes: string[], fix: string[]): Diagnosis =>
@@ -303,37 +386,83 @@ function diagnoseErrorStatus(
       mentioned.length > 0
         ? `the server objected to ${mentioned.join(', ')}`
         : 'the server did not say which header it objected to';
+    // wsgate's detail for WSG_SUBPROTOCOL_REQUIRED: "offered: none; supported: chat.v2, chat.v1".
+    const supported = /supported: ([^;\n]+)/
+      .exec(serverDetailOf(body) ?? '')?.[1]
+      ?.replace(/\s+/g, '');
+    const sent = mentioned.filter((name) => sentHeader(request, name) && !name.startsWith('the '));
+    const unsent = mentioned.filter((name) => !sentHeader(request, name));
+    const headerCauses = [
+      ...(mentioned.some((name) => name.startsWith('the request head'))
+        ? [
+            "The doctor's request head is valid HTTP/1.1 and small (see it with --verbose): a proxy between changed it or added to it.",
+          ]
+        : []),
+      ...(unsent.length > 0
+        ? [
+            `The doctor sent no ${unsent.join(', ')}: this endpoint requires ${unsent.length === 1 ? 'it' : 'them'}.`,
+          ]
+        : []),
+      ...(sent.length > 0
+        ? [
+            `The doctor sent a valid ${sent.join(', ')} (see the request with --verbose): a proxy between may have changed or removed it, or the server expects another value there.`,
+          ]
+        : []),
+    ];
     return refused(
       `${statusLine}: ${which}${base.serverCode === undefined ? '' : ` (${base.serverCode})`}.`,
       [
         ...saysList,
         ...(mentioned.length > 0
-          ? [
-              `The doctor sent a valid ${mentioned.join(', ')} (see the request with --verbose): a proxy between may have changed or removed it, or the server expects something else there.`,
-            ]
-          : ['The server rejects the handshake for a reason its body may give (above).']),
+          ? headerCauses
+          : [
+              `The path ${request.resource} may not be a WebSocket route of this server: some servers answer 400 rather than 404 for a path they do not serve (the ws library does, with its path option).`,
+              'A proxy between changed or removed a handshake header; the body (above), if any, may say which.',
+            ]),
         ...(serverCode === 'WSG_SUBPROTOCOL_REQUIRED'
           ? ['The endpoint requires a subprotocol: offer one with --protocol NAME.']
           : []),
       ],
       serverCode === 'WSG_SUBPROTOCOL_REQUIRED'
         ? [
-            'Offer the subprotocol the server expects: --protocol NAME (comma-separated for several).',
+            supported === undefined
+              ? 'Offer the subprotocol the server expects: --protocol NAME (comma-separated for several).'
+              : `Offer a subprotocol the server supports: --protocol ${supported}`,
           ]
-        : [],
+        : mentioned.length > 0
+          ? [
+              `Compare the ${mentioned.join(', ')} that reached the server with what the doctor sent (--verbose); fix the proxy that changes ${mentioned.length === 1 ? 'it' : 'them'}.`,
+            ]
+          : [
+              "Check the path against the server's WebSocket routes (and any prefix a proxy adds).",
+              'Compare the request the doctor sent (--verbose) with what the server expects.',
+            ],
     );
   }
   if (status === 401) {
     const scheme = head.headers['www-authenticate'];
+    // No challenge and no Origin sent: an Origin check that answers 401 fits as well as credentials.
+    const originMayMatter =
+      scheme === undefined && serverCode === undefined && request.origin === undefined;
     return refused(
       `${statusLine}: the endpoint requires authentication${scheme ? ` (WWW-Authenticate: ${scheme})` : ''}.`,
       [
         ...saysList,
         'No credentials were sent, or they were refused: the endpoint expects a cookie, a token in the query string, or an Authorization header.',
+        ...(originMayMatter
+          ? [
+              "The server may check the Origin header and the doctor sent none: some servers refuse a failed check with 401 (the ws library's verifyClient does by default).",
+            ]
+          : []),
       ],
       [
         `${headerHint}, e.g. --header 'Authorization: Bearer <token>' or --header 'Cookie: session=<value>'.`,
         'Or put the token in the URL query if the application reads it there (…?token=…).',
+        ...(originMayMatter
+          ? [
+              'Retry with the origin of the page that opens this WebSocket: --origin https://your.site',
+            ]
+          : []),
       ],
     );
   }
@@ -408,7 +537,7 @@ function diagnoseErrorStatus(
   }
   if (status === 502) {
     return refused(
-      `${statusLine}: a proxy could not get a valid answer from the server behind it.`,
+      `${statusLine}: a proxy could not get a valid answer from the server behind it${proxyNote}.`,
       [
         ...saysList,
         'The WebSocket server behind the proxy is down, or listens on another port than the proxy forwards to.',
@@ -421,7 +550,7 @@ function diagnoseErrorStatus(
   }
   if (status === 504) {
     return refused(
-      `${statusLine}: a proxy timed out waiting for the server behind it.`,
+      `${statusLine}: a proxy timed out waiting for the server behind it${proxyNote}.`,
       [
         ...saysList,
         'The upstream is slow to accept connections or to answer the handshake, or unreachable from the proxy.',

@@ -5,6 +5,7 @@ import {
   Capture,
   catalogue,
   classifySocketError,
+  createSessionCompression,
   type ErrorCode,
   encodeClosePayload,
   encodeFrame,
@@ -14,6 +15,7 @@ import {
   HttpResponseParser,
   isValidUtf8,
   isValidWireCloseCode,
+  type MessageCodec,
   Opcode,
   PERMESSAGE_DEFLATE,
   parseClosePayload,
@@ -33,7 +35,7 @@ import {
   checkServerFrame,
   describeFrame,
   FrameCollector,
-  inflateMessage,
+  MAX_DOCTOR_FRAME_BYTES,
   type ServerFrame,
   showMessage,
 } from './frames.js';
@@ -206,6 +208,7 @@ class Probe {
   private request!: RequestContext;
   private requestText = '';
   private deflate = false;
+  private codec: MessageCodec | undefined;
   private readonly collector = new FrameCollector();
   private readonly pending: ServerFrame[] = [];
   private lastSent: { description: string; hex: string; atMs: number } | undefined;
@@ -870,7 +873,8 @@ class Probe {
     this.pass('version', 'Sec-WebSocket-Accept matches the key (RFC 6455, version 13)');
     this.passSubprotocol(outcome.subprotocol);
     const accepted = outcome.extensions.find((extension) => extension.name === PERMESSAGE_DEFLATE);
-    if (accepted !== undefined && acceptDeflateResponse(accepted) === undefined) {
+    const agreement = accepted === undefined ? undefined : acceptDeflateResponse(accepted);
+    if (accepted !== undefined && agreement === undefined) {
       return this.fail(
         diagnoseBadSwitch(
           'WSG_RESPONSE_EXTENSION_UNOFFERED',
@@ -881,6 +885,8 @@ class Probe {
       );
     }
     this.deflate = accepted !== undefined;
+    // The server's messages are inflated with the agreed window and context takeover (RFC 7692 §7.2.3).
+    if (agreement !== undefined) this.codec = createSessionCompression(agreement, 'client').codec;
     this.pass(
       'extensions',
       accepted !== undefined
@@ -1027,16 +1033,24 @@ class Probe {
     this.message = undefined;
     let data: Buffer = Buffer.concat(message.pieces);
     if (message.compressed) {
-      const inflated = inflateMessage(data);
-      if (inflated === undefined) {
+      const inflated = this.codec?.decompress(data, MAX_DOCTOR_FRAME_BYTES) ?? ('invalid' as const);
+      if (inflated === 'too-big') {
+        this.send(Opcode.close, encodeClosePayload(1009, 'WSG_MESSAGE_TOO_BIG'));
+        return this.failFrame(
+          step,
+          'WSG_MESSAGE_TOO_BIG',
+          `a compressed message of ${data.length} bytes inflates to more than the doctor reads (${MAX_DOCTOR_FRAME_BYTES} bytes)`,
+        );
+      }
+      if (inflated === 'invalid') {
         this.send(Opcode.close, encodeClosePayload(1007, 'WSG_COMPRESSED_DATA_INVALID'));
         return this.failFrame(
           step,
           'WSG_COMPRESSED_DATA_INVALID',
-          `a compressed message of ${data.length} bytes does not inflate`,
+          `a compressed message of ${data.length} bytes does not inflate: ${toHex(data, 32)}`,
         );
       }
-      data = inflated;
+      data = Buffer.from(inflated.buffer, inflated.byteOffset, inflated.byteLength);
     }
     const isText = message.opcode === Opcode.text;
     if (isText && !isValidUtf8(data)) {
@@ -1060,7 +1074,26 @@ class Probe {
     return { kind: 'failed' };
   }
 
+  /**
+   * Frames the server sent on its own before the doctor's first (a greeting that came with the
+   * 101): noted, and never taken for the reply to --send.
+   */
+  private async readGreeting(): Promise<StepResult> {
+    for (;;) {
+      const frame = this.pending.shift();
+      if (frame === undefined) return true;
+      const handled = await this.handleFrame('echo', frame);
+      if (handled.kind === 'failed') return false;
+      if (handled.kind === 'close') return this.serverClosed('echo', handled.frame, 0);
+      if (handled.kind === 'message')
+        this.report.notes.push(
+          `The server sent a ${handled.isText ? 'text' : 'binary'} message first: ${showMessage(handled.data, handled.isText)}`,
+        );
+    }
+  }
+
   private async checkRoundTrip(): Promise<StepResult> {
+    if (!(await this.readGreeting())) return false;
     const send = this.options.send;
     const kind = send === undefined ? 'ping' : 'echo';
     const payload =
@@ -1239,22 +1272,8 @@ class Probe {
       );
     }
     const candidates = codesForCloseCode(code);
-    const causes: string[] = [];
-    if (code === 1002) {
-      causes.push(
-        `The server rejected the doctor's ${lastSent?.description ?? 'frame'}, which is valid RFC 6455: a bug in the server's parser, or a proxy that alters frames.`,
-      );
-      if (this.deflate)
-        causes.push(
-          'The server and the doctor disagree about permessage-deflate (RSV1): the server accepted it but does not handle it.',
-        );
-    } else if (code === 1000 || code === 1001) {
-      causes.push(
-        `The server ended the connection (${closeCodeMeaning(code)}) instead of answering: it may close connections it does not expect (authentication, a missing first message).`,
-      );
-    } else {
-      causes.push(`The server closed with ${code}: ${closeCodeMeaning(code)}.`);
-    }
+    const advice = closeAdvice(code, lastSent?.description, this.deflate, this.options.send);
+    const causes = [...advice.causes];
     if (candidates.length > 0) {
       causes.push(
         `wsgate closes with ${code} for: ${candidates.map((candidate) => `${candidate} (${catalogue[candidate].title})`).join('; ')}.`,
@@ -1267,11 +1286,7 @@ class Probe {
         summary: `The server closed the connection with ${code} (${closeCodeMeaning(code)})${reason === '' ? '' : `: ${JSON.stringify(reason)}`}.`,
         observed,
         causes,
-        fix: [
-          code === 1002
-            ? 'Check the server log for the frame it refused; compare with the bytes above.'
-            : "Check the server log and the application's rules for this close code.",
-        ],
+        fix: advice.fix,
       },
       elapsed,
     );
@@ -1401,6 +1416,123 @@ class Probe {
       });
     }
     return closed;
+  }
+}
+
+/**
+ * What a close code from a server that does not name a wsgate code likely means here, and what
+ * to do: the doctor knows the frame it sent just before (RFC 6455 §7.4.1 for the codes).
+ */
+function closeAdvice(
+  code: number,
+  lastSent: string | undefined,
+  deflate: boolean,
+  send: string | undefined,
+): { causes: string[]; fix: string[] } {
+  const frame = lastSent ?? 'frame';
+  const logFix = 'Look at the server log at the time of this close.';
+  switch (code) {
+    case 1000:
+    case 1001:
+      return {
+        causes: [
+          `The server ended the connection (${closeCodeMeaning(code)}) instead of answering: it may close connections it does not expect (authentication, a missing first message).`,
+          ...(code === 1001 ? ['The server is restarting or shutting down.'] : []),
+        ],
+        fix: [
+          'Send what the endpoint expects first (--send), with the credentials it needs (--header); retry if it was restarting.',
+        ],
+      };
+    case 1002:
+      return {
+        causes: [
+          `The server rejected the doctor's ${frame}, which is valid RFC 6455: a bug in the server's parser, or a proxy that alters frames.`,
+          ...(deflate
+            ? [
+                'The server and the doctor disagree about permessage-deflate (RSV1): the server accepted it but does not handle it.',
+              ]
+            : []),
+        ],
+        fix: [
+          'Check the server log for the frame it refused; compare with the bytes above (--capture FILE shows them in Wireshark).',
+          ...(deflate
+            ? ['Retry with --no-deflate to see whether compression is the trouble.']
+            : []),
+        ],
+      };
+    case 1003:
+      return {
+        causes: [
+          `The endpoint does not accept this type of message (the doctor sent a ${frame}): it expects ${send === undefined ? 'other messages' : 'binary rather than text, or the reverse'}.`,
+        ],
+        fix: ["Send the message type the endpoint expects; check the application's protocol."],
+      };
+    case 1007:
+      return {
+        causes: [
+          `The server found the doctor's ${frame} invalid for its type: the application could not decode it (it expects another format or encoding).`,
+        ],
+        fix: ['Send a message in the format the endpoint expects (--send).', logFix],
+      };
+    case 1008:
+      return {
+        causes: [
+          'The application refused the message or the connection by its own rules: credentials it expects (in the URL, a cookie or the first message), a message format it does not accept, or a rate limit.',
+          ...(send === undefined
+            ? []
+            : [
+                `The message sent (--send ${JSON.stringify(send)}) is not one the endpoint accepts.`,
+              ]),
+        ],
+        fix: [
+          "Send the message the application expects (--send '…'), with the credentials it needs (--header 'Cookie: …', --header 'Authorization: …', or a token in the URL).",
+          "Check the application's rules for this endpoint; the close reason, when there is one, says which.",
+        ],
+      };
+    case 1009:
+      return {
+        causes: [`The doctor's ${frame} is larger than this server accepts for one message.`],
+        fix: [
+          "Send smaller messages, or raise the server's message size limit (ws: maxPayload; wsgate: maxMessageBytes).",
+        ],
+      };
+    case 1011:
+      return {
+        causes: [
+          `The server failed while handling the doctor's ${frame}: an exception in its message handler.`,
+        ],
+        fix: [`${logFix} The exception and its stack trace are usually there.`],
+      };
+    case 1012:
+    case 1013:
+      return {
+        causes: [
+          code === 1012
+            ? 'The server is restarting.'
+            : 'The server is overloaded, or finds this client too slow.',
+        ],
+        fix: ['Retry later, with backoff.'],
+      };
+    case 1014:
+      return {
+        causes: [
+          'A gateway in front of the server got an invalid answer from the server behind it.',
+        ],
+        fix: ["Check the upstream's health and the gateway's log."],
+      };
+    default:
+      if (code >= 4000 && code <= 4999) {
+        return {
+          causes: [
+            `${code} is the application's own code: its meaning is the application's, and the reason (if any) is its explanation.`,
+          ],
+          fix: [`Look up close code ${code} in the application's documentation or source.`],
+        };
+      }
+      return {
+        causes: [`The server closed with ${code}: ${closeCodeMeaning(code)}.`],
+        fix: ["Check the server log and the application's rules for this close code."],
+      };
   }
 }
 

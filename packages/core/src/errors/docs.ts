@@ -39,7 +39,7 @@ export function renderErrorDocs(): string {
     '',
     '<!-- Generated from packages/core/src/errors/catalogue.ts by `npm run docs:errors`. Do not edit. -->',
     '',
-    'Every refusal and failure in wsgate has a stable code. This page is generated from the catalogue that also writes the HTTP bodies, the close reasons and the log events, so it cannot drift from what the code does.',
+    'Every refusal and failure in wsgate has a stable code. This page is generated from the catalogue that also writes the HTTP bodies, the close reasons and the log events, so it cannot drift from what the code does. Each entry says what `wsgate doctor <url>` checks that finds it (see [packages/cli](../packages/cli/README.md)) and how to fix it on common setups: nginx and other proxies, TLS, Origin, clients and versions.',
     '',
   ];
   for (const [kind, heading, intro] of sections) {
@@ -60,8 +60,14 @@ export function renderErrorDocs(): string {
         '',
         `- Cause: ${entry.cause}`,
         `- Fix: ${entry.fix}`,
-        '',
+        `- What \`wsgate doctor\` checks: ${entry.doctor}`,
       );
+      const setups = Object.entries(entry.setups ?? {});
+      if (setups.length > 0) {
+        lines.push('- Fix on common setups:');
+        for (const [setup, fix] of setups) lines.push(`  - **${setup}**: ${fix}`);
+      }
+      lines.push('');
     }
   }
   return `${lines.join('\n').trimEnd()}\n`;

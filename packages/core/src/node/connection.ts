@@ -23,9 +23,16 @@ export interface ConnectionLimits {
   readonly idleTimeoutMs?: number | undefined;
   /** Close with 1008 beyond this many messages in one second; 0 turns it off. */
   readonly maxMessagesPerSecond?: number | undefined;
-  /** Cap on bytes waiting to be written to a peer that does not read. */
+  /**
+   * Cap on bytes waiting to be written to a peer that does not read (16 MiB by default). A
+   * message larger than the cap still goes when nothing else waits.
+   */
   readonly maxBufferedBytes?: number | undefined;
-  /** What `send` does at the cap: keep queueing ("wait"), drop the message, or close with 1013. */
+  /**
+   * What `send` does at the cap: close with 1013 (default: memory stays bounded whatever the
+   * application does), drop the message (a `drop` event), or "wait": keep queueing past the cap,
+   * for applications that await `drained()` whenever `send` returns false.
+   */
   readonly slowConsumerPolicy?: SlowConsumerPolicy | undefined;
 }
 
@@ -87,10 +94,26 @@ function flushConnection(connection: WebSocketConnection): void {
   connection.flush();
 }
 
-/** Frames up to this size are coalesced per tick; larger ones are written as they are. */
+/**
+ * Frames of one tick leave together at its end: runs of pieces up to this size are copied into
+ * one buffer, larger pieces go as they are, all in one vectored write.
+ */
 const COALESCE_MAX_BYTES = 4096;
 function closeTimerFired(connection: WebSocketConnection): void {
   connection.abort('WSG_CLOSE_TIMEOUT');
+}
+
+/** `pieces[start..end)` as one buffer: the piece itself when there is one, else a copy. */
+function joinPieces(pieces: Uint8Array[], start: number, end: number, bytes: number): Uint8Array {
+  if (end - start === 1) return pieces[start] as Uint8Array;
+  const joined = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (let i = start; i < end; i++) {
+    const piece = pieces[i] as Uint8Array;
+    joined.set(piece, offset);
+    offset += piece.length;
+  }
+  return joined;
 }
 
 function toBuffer(data: Uint8Array): Buffer {
@@ -113,11 +136,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   private readonly maxMessagesPerSecond: number;
   private readonly maxBufferedBytes: number;
   private readonly slowConsumerPolicy: SlowConsumerPolicy;
-  private readonly compression: SessionCompression | undefined;
   private readonly log: ((event: LogEvent) => void) | undefined;
   private readyStateValue: ReadyState = ReadyState.open;
   private flushScheduled = false;
-  /** Small frames waiting for the end of the tick, and their total size. */
+  /** True while a received chunk is parsed: its end writes what was sent meanwhile. */
+  private receiving = false;
+  /** Frames (headers and payloads) waiting for the end of the tick, and their total size. */
   private pending: Uint8Array[] | undefined;
   private pendingBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -136,8 +160,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.maxMessagesPerSecond = options.maxMessagesPerSecond ?? 0;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.slowConsumerPolicy = options.slowConsumerPolicy ?? 'wait';
-    this.compression = options.compression;
+    this.slowConsumerPolicy = options.slowConsumerPolicy ?? 'close';
     this.log = options.log;
     this.session = new WebSocketSession(this, {
       side: options.side,
@@ -213,7 +236,15 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   receiveChunk(chunk: Uint8Array): void {
     this.alive = true;
     this.idleTimer?.refresh();
-    this.session.receive(chunk);
+    // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
+    // chunk is done, rather than at the end of the tick.
+    this.receiving = true;
+    try {
+      this.session.receive(chunk);
+    } finally {
+      this.receiving = false;
+      this.writePending();
+    }
   }
 
   // --- sending --------------------------------------------------------------------------
@@ -346,21 +377,16 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   onTransmit(bytes: Uint8Array): void {
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && !this.receiving) {
       this.flushScheduled = true;
       process.nextTick(flushConnection, this);
     }
-    // Small frames of one tick (echoes of a read full of messages) leave in a single write.
-    if (bytes.length <= COALESCE_MAX_BYTES) {
-      if (this.pending === undefined) this.pending = [];
-      this.pending.push(bytes);
-      this.pendingBytes += bytes.length;
-      return;
-    }
-    socket.cork();
-    this.writePending();
-    socket.write(bytes);
-    socket.uncork();
+    // Everything sent in one tick (the echoes of a read full of messages) leaves in one write
+    // system call, rather than one per frame: at the end of the chunk being received, else at
+    // the end of the tick.
+    if (this.pending === undefined) this.pending = [];
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
   }
 
   onCloseFrame(): void {
@@ -394,7 +420,28 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.pendingBytes = 0;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    socket.write(pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, total));
+    const count = pending.length;
+    if (count === 1 || total <= COALESCE_MAX_BYTES) {
+      socket.write(count === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, total));
+      return;
+    }
+    // Runs of small pieces (frame headers, short messages) are copied together; larger payloads
+    // are not copied. Corked, the writes become one writev.
+    socket.cork();
+    let runStart = 0;
+    let runBytes = 0;
+    for (let i = 0; i <= count; i++) {
+      const piece = i < count ? (pending[i] as Uint8Array) : undefined;
+      if (piece !== undefined && piece.length <= COALESCE_MAX_BYTES) {
+        runBytes += piece.length;
+        continue;
+      }
+      if (i > runStart) socket.write(joinPieces(pending, runStart, i, runBytes));
+      if (piece !== undefined) socket.write(piece);
+      runStart = i + 1;
+      runBytes = 0;
+    }
+    socket.uncork();
   }
 
   socketEnded(): void {

@@ -14,16 +14,22 @@ import { type LogEvent, logEventFor, logEventForException } from '../errors/log-
 import { isWsgateError } from '../errors/wsgate-error.js';
 import { CloseCode } from '../protocol/close.js';
 import {
+  type HandshakeOutcome,
   type HandshakePolicy,
   serializeAcceptResponse,
   validateUpgradeRequest,
 } from '../protocol/handshake-server.js';
-import { defaultHeadLimits, HttpRequestParser } from '../protocol/http-head.js';
+import {
+  defaultHeadLimits,
+  type HttpHeadLimits,
+  HttpRequestParser,
+} from '../protocol/http-head.js';
 import {
   createDeflateNegotiator,
   type DeflateAgreement,
   type DeflateOptions,
 } from '../protocol/permessage-deflate.js';
+import { nodeAcceptKey } from './accept-key.js';
 import { type CaptureSetting, captureFor } from './capture.js';
 import { type ConnectionLimits, WebSocketConnection } from './connection.js';
 import {
@@ -110,16 +116,14 @@ function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
   return matcher.includes(path);
 }
 
-/** Which server a connection belongs to; a module-level close listener finds it here. */
-const owners = new WeakMap<
-  WebSocketConnection,
-  { server: WebSocketServer; address: string | undefined }
->();
-
-// One listener shared by every connection rather than a closure each (memory per connection).
-function connectionOnClose(this: WebSocketConnection): void {
-  const owner = owners.get(this);
-  owner?.server.connectionClosed(this, owner.address);
+/**
+ * The close listener of a server's connections: one function per server, shared by all of them
+ * (no closure and no bookkeeping object per connection: memory per idle connection).
+ */
+function closeListenerFor(server: WebSocketServer): (this: WebSocketConnection) => void {
+  return function connectionOnClose(this: WebSocketConnection): void {
+    server.connectionClosed(this);
+  };
 }
 
 function destroyOnError(this: Duplex): void {
@@ -134,6 +138,37 @@ function heartbeatTick(server: WebSocketServer): void {
   for (const client of server.clients) client.heartbeat();
 }
 
+const kHandshake = Symbol('wsgate.handshake');
+
+/** A standalone server's socket until its request head is read: what the listeners below need. */
+class PendingHandshake {
+  constructor(
+    readonly server: WebSocketServer,
+    readonly parser: HttpRequestParser,
+    /** performance.now() after which the client gets 408 WSG_HANDSHAKE_TIMEOUT. */
+    readonly deadline: number,
+  ) {}
+}
+
+type HandshakeSocket = Socket & { [kHandshake]?: PendingHandshake | undefined };
+
+// Listeners shared by every socket during its handshake, which find its state through a symbol:
+// no closures and no timer per connection (handshakes per second, memory per connection).
+function handshakeOnData(this: HandshakeSocket, chunk: Buffer): void {
+  const pending = this[kHandshake];
+  if (pending !== undefined) pending.server.handshakeData(this, pending, chunk);
+}
+function handshakeOnError(this: HandshakeSocket): void {
+  this[kHandshake]?.server.handshakeEnded(this);
+  this.destroy();
+}
+function handshakeOnClose(this: HandshakeSocket): void {
+  this[kHandshake]?.server.handshakeEnded(this);
+}
+function handshakeSweep(server: WebSocketServer): void {
+  server.expireHandshakes();
+}
+
 /**
  * Accepts WebSocket connections: from any Node http/https server through `handleUpgrade` or
  * `attach`, or standalone on its own port with `listen`.
@@ -144,12 +179,19 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly policy: HandshakePolicy<DeflateAgreement>;
   private readonly deflateOptions: DeflateOptions;
   private readonly perAddress = new Map<string, number>();
+  /** The peer address of each open connection, kept only with a per-address limit. */
+  private readonly addresses = new Map<WebSocketConnection, string>();
+  private readonly connectionOnClose = closeListenerFor(this);
   private pendingHandshakes = 0;
-  private readonly handshakeSockets = new Set<Duplex>();
+  /** Standalone handshakes in progress, oldest first (so also by deadline). */
+  private readonly handshakeSockets = new Map<HandshakeSocket, PendingHandshake>();
+  /** One timer for every pending handshake's deadline, running while any is pending. */
+  private handshakeTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private netServer: NetServer | undefined;
   private closing = false;
   private shutdownPromise: Promise<void> | undefined;
+  private headLimits: HttpHeadLimits | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -162,12 +204,34 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       subprotocols: options.subprotocols,
       requireSubprotocol: options.requireSubprotocol,
       extensions: deflate === false ? undefined : createDeflateNegotiator(this.deflateOptions),
+      acceptKey: nodeAcceptKey,
     };
   }
 
   /** Whether `path` is one this server serves (see the `path` option). */
   servesPath(path: string): boolean {
     return matchPath(this.options.path, path);
+  }
+
+  /** `servesPath` for a handshake; undefined when a path function threw (answered with 500). */
+  private pathServed(request: HandshakeRequest, socket: Duplex): boolean | undefined {
+    try {
+      return this.servesPath(request.path);
+    } catch (error) {
+      this.hookFailed(request, socket, error);
+      return undefined;
+    }
+  }
+
+  /** An application function threw during a handshake: logged with its stack, answered 500 without it. */
+  private hookFailed(request: HandshakeRequest, socket: Duplex, error: unknown): void {
+    this.options.onLog?.(
+      logEventForException('handshake', error, {
+        remoteAddress: request.remoteAddress,
+        path: request.path,
+      }),
+    );
+    this.refuse(request, socket, 'WSG_HOOK_FAILED');
   }
 
   // --- handshakes -----------------------------------------------------------------------
@@ -230,7 +294,15 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
       return undefined;
     }
-    const outcome = validateUpgradeRequest(request, this.policy);
+    let outcome: HandshakeOutcome<DeflateAgreement>;
+    try {
+      // The origin and subprotocol policies may be application functions: one that throws is a
+      // failed hook (500, logged), not an unhandled rejection that ends the process.
+      outcome = validateUpgradeRequest(request, this.policy);
+    } catch (error) {
+      this.hookFailed(request, socket, error);
+      return undefined;
+    }
     if (!outcome.accepted) {
       this.refuse(request, socket, outcome.code, outcome.detail);
       return undefined;
@@ -331,8 +403,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       socket.off('error', destroyOnError);
       this.clients.add(connection);
       counted = false; // from here on, connectionClosed releases the address
-      owners.set(connection, { server: this, address });
-      connection.on('close', connectionOnClose);
+      if (address !== undefined) this.addresses.set(connection, address);
+      connection.on('close', this.connectionOnClose);
       this.startHeartbeat();
       try {
         this.emit('connection', connection, request);
@@ -405,7 +477,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   attach(server: HttpServer): () => void {
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       const handshake = fromIncomingMessage(request);
-      if (this.servesPath(handshake.path)) {
+      const served = this.pathServed(handshake, socket);
+      if (served === undefined) return;
+      if (served) {
         void this.upgrade(handshake, socket, head, {});
         return;
       }
@@ -470,85 +544,116 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
     if (this.options.capture !== undefined)
       captureFor(this, this.options.capture)?.track(socket, 'server');
-    const parser = new HttpRequestParser({
+    this.headLimits ??= {
       maxHeaderBytes: this.options.maxHeaderBytes ?? defaultHeadLimits.maxHeaderBytes,
       maxHeaderCount: this.options.maxHeaderCount ?? defaultHeadLimits.maxHeaderCount,
-    });
-    this.handshakeSockets.add(socket);
-    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    // Every listener of the handshake is removed once it ends, so that an open connection keeps
-    // nothing of its handshake (memory per idle connection).
-    const finish = (): void => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', finish);
-      this.handshakeSockets.delete(socket);
     };
-    const timer = setTimeout(() => {
-      finish();
+    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const pending = new PendingHandshake(
+      this,
+      new HttpRequestParser(this.headLimits),
+      performance.now() + timeoutMs,
+    );
+    const handshakeSocket = socket as HandshakeSocket;
+    handshakeSocket[kHandshake] = pending;
+    this.handshakeSockets.set(handshakeSocket, pending);
+    if (this.handshakeTimer === undefined) {
+      // A deadline is checked a quarter of the timeout after it at the latest.
+      this.handshakeTimer = setInterval(handshakeSweep, Math.max(10, timeoutMs / 4), this);
+      this.handshakeTimer.unref();
+    }
+    socket.on('data', handshakeOnData);
+    socket.on('error', handshakeOnError);
+    socket.on('close', handshakeOnClose);
+  }
+
+  /**
+   * Ends a standalone handshake's bookkeeping; its listeners are removed so that an open
+   * connection keeps nothing of its handshake (memory per idle connection). Internal.
+   */
+  handshakeEnded(socket: Socket): void {
+    const handshakeSocket = socket as HandshakeSocket;
+    if (handshakeSocket[kHandshake] === undefined) return;
+    handshakeSocket[kHandshake] = undefined;
+    socket.off('data', handshakeOnData);
+    socket.off('error', handshakeOnError);
+    socket.off('close', handshakeOnClose);
+    this.handshakeSockets.delete(handshakeSocket);
+  }
+
+  /** Answers 408 to the handshakes past their deadline; stops the timer when none is left. Internal. */
+  expireHandshakes(): void {
+    const now = performance.now();
+    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    for (const [socket, pending] of this.handshakeSockets) {
+      if (pending.deadline > now) break;
+      this.handshakeEnded(socket);
       this.refuse(
         undefined,
         socket,
         'WSG_HANDSHAKE_TIMEOUT',
         `no complete request head within ${timeoutMs} ms`,
       );
-    }, timeoutMs);
-    timer.unref();
-    const onError = (): void => {
-      finish();
-      socket.destroy();
-    };
-    const onData = (chunk: Buffer): void => {
-      const result = parser.push(chunk);
-      if (result.state === 'incomplete') return;
-      finish();
-      socket.pause();
-      if (result.state === 'failed') {
-        this.refuse(undefined, socket, result.fault, result.detail);
-        return;
-      }
-      const request = fromRequestHead(result.head, socket);
-      const lookup =
-        request.headers.upgrade === undefined
-          ? refusalLookupAnswer(
-              request.method,
-              request.url,
-              socket.remoteAddress ?? '',
-              this.options.refusalJournal,
-            )
-          : undefined;
-      if (lookup !== undefined) {
-        writeHttpResponse(
-          socket,
-          lookup.status,
-          lookup.headers,
-          request.method === 'HEAD' ? '' : lookup.body,
-        );
-        return;
-      }
-      if (!this.servesPath(request.path)) {
-        this.refuse(
-          request,
-          socket,
-          'WSG_PATH_NOT_FOUND',
-          `no WebSocket endpoint at ${request.path}`,
-        );
-        return;
-      }
-      void this.upgrade(request, socket, result.rest, {});
-    };
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', finish);
+    }
+    if (this.handshakeSockets.size === 0 && this.handshakeTimer !== undefined) {
+      clearInterval(this.handshakeTimer);
+      this.handshakeTimer = undefined;
+    }
+  }
+
+  /** Bytes of a standalone handshake: the request head, then the upgrade. Internal. */
+  handshakeData(socket: Socket, pending: PendingHandshake, chunk: Buffer): void {
+    const result = pending.parser.push(chunk);
+    if (result.state === 'incomplete') return;
+    this.handshakeEnded(socket);
+    socket.pause();
+    if (result.state === 'failed') {
+      this.refuse(undefined, socket, result.fault, result.detail);
+      return;
+    }
+    const request = fromRequestHead(result.head, socket);
+    const lookup =
+      request.headers.upgrade === undefined
+        ? refusalLookupAnswer(
+            request.method,
+            request.url,
+            socket.remoteAddress ?? '',
+            this.options.refusalJournal,
+          )
+        : undefined;
+    if (lookup !== undefined) {
+      writeHttpResponse(
+        socket,
+        lookup.status,
+        lookup.headers,
+        request.method === 'HEAD' ? '' : lookup.body,
+      );
+      return;
+    }
+    const served = this.pathServed(request, socket);
+    if (served === undefined) return;
+    if (!served) {
+      this.refuse(
+        request,
+        socket,
+        'WSG_PATH_NOT_FOUND',
+        `no WebSocket endpoint at ${request.path}`,
+      );
+      return;
+    }
+    void this.upgrade(request, socket, result.rest, {});
   }
 
   // --- lifecycle ------------------------------------------------------------------------
 
   /** Forgets a closed connection: the client set, the count for its address, the heartbeat. */
-  connectionClosed(connection: WebSocketConnection, address: string | undefined): void {
+  connectionClosed(connection: WebSocketConnection): void {
     if (!this.clients.delete(connection)) return;
-    if (address !== undefined) this.forgetAddress(address);
+    const address = this.addresses.get(connection);
+    if (address !== undefined) {
+      this.addresses.delete(connection);
+      this.forgetAddress(address);
+    }
     this.stopHeartbeatWhenIdle();
   }
 
@@ -590,7 +695,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       netServer === undefined
         ? Promise.resolve()
         : new Promise<void>((resolve) => netServer.close(() => resolve()));
-    for (const socket of this.handshakeSockets) socket.destroy();
+    for (const socket of this.handshakeSockets.keys()) socket.destroy();
     const closed = [...this.clients].map(
       (client) =>
         new Promise<void>((resolve) => {
@@ -617,6 +722,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     await Promise.all(closed);
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    if (this.handshakeTimer !== undefined) clearInterval(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     await listening;
     this.emit('close');
   }

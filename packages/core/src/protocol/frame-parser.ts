@@ -1,4 +1,4 @@
-import { applyMask } from './mask.js';
+import { applyMaskKey, readMaskKey } from './mask.js';
 
 /** A frame header as decoded (RFC 6455 §5.2). One object is reused for every frame. */
 export interface FrameHeader {
@@ -59,11 +59,11 @@ export class FrameParser {
   private state = READING_HEADER;
   /** Whether the current frame is masked (the shared header is overwritten by other parsers). */
   private masked = false;
-  /** Header bytes collected across chunk boundaries (at most 14). */
   /** Header bytes collected across chunk boundaries (at most 14); allocated when first needed. */
   private partialHeader: Uint8Array | undefined;
   private partialHeaderLength = 0;
-  private readonly maskKey = new Uint8Array(4);
+  /** The frame's masking key as a number (see readMaskKey): no array per connection. */
+  private maskKey = 0;
   private remaining = 0;
   private maskPhase = 0;
   private pausedValue = false;
@@ -146,7 +146,7 @@ export class FrameParser {
           const take = Math.min(this.remaining, length - position);
           const piece = chunk.subarray(position, position + take);
           if (this.masked) {
-            applyMask(piece, this.maskKey, this.maskPhase);
+            applyMaskKey(piece, this.maskKey, this.maskPhase);
             this.maskPhase = (this.maskPhase + take) & 3;
           }
           position += take;
@@ -231,10 +231,7 @@ export class FrameParser {
     }
     header.payloadLength = length;
     if (header.masked) {
-      this.maskKey[0] = bytes[cursor] as number;
-      this.maskKey[1] = bytes[cursor + 1] as number;
-      this.maskKey[2] = bytes[cursor + 2] as number;
-      this.maskKey[3] = bytes[cursor + 3] as number;
+      this.maskKey = readMaskKey(bytes, cursor);
       this.maskPhase = 0;
     }
     if (!this.handler.onFrameHeader(header)) {

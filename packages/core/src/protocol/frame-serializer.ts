@@ -1,4 +1,4 @@
-import { applyMask, writeMaskKey } from './mask.js';
+import { applyMaskKey, readMaskKey, writeMaskKey } from './mask.js';
 
 export type Allocate = (size: number) => Uint8Array;
 
@@ -89,7 +89,7 @@ export function transmitFrame(
   if (masked) {
     writeMaskKey(frame, offset);
     frame.set(payload, offset + 4);
-    applyMask(frame, frame.subarray(offset, offset + 4), 0, size);
+    applyMaskKey(frame, readMaskKey(frame, offset), 0, size);
   } else {
     frame.set(payload, offset);
   }

@@ -116,6 +116,7 @@ export function validateServerResponse(
         detail: `Sec-WebSocket-Extensions: ${extensionsValue.slice(0, 200)}`,
       };
     }
+    const seen = new Set<string>();
     for (const extension of parsed) {
       if (!(expected.extensionNames ?? []).includes(extension.name)) {
         return {
@@ -124,6 +125,16 @@ export function validateServerResponse(
           detail: `the server accepted ${extension.name}, which was not offered`,
         };
       }
+      // An offer is accepted once (RFC 6455 §9.1); a second acceptance leaves the agreed
+      // parameters ambiguous, and the client cannot know which the server will use.
+      if (seen.has(extension.name)) {
+        return {
+          ok: false,
+          code: 'WSG_RESPONSE_EXTENSION_UNOFFERED',
+          detail: `the server accepted ${extension.name} twice`,
+        };
+      }
+      seen.add(extension.name);
     }
     extensions = parsed;
   }

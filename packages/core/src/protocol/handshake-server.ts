@@ -40,6 +40,11 @@ export interface HandshakePolicy<Agreement = unknown> {
   /** Refuse (400) when the client offers none of the supported subprotocols. */
   readonly requireSubprotocol?: boolean | undefined;
   readonly extensions?: ExtensionNegotiator<Agreement> | undefined;
+  /**
+   * Computes Sec-WebSocket-Accept for a valid key (RFC 6455 §4.2.2); the portable SHA-1 when
+   * left out. The Node layer passes node:crypto's, several times faster.
+   */
+  readonly acceptKey?: ((key: string) => string) | undefined;
 }
 
 export type HandshakeOutcome<Agreement = unknown> =
@@ -180,7 +185,7 @@ export function validateUpgradeRequest<Agreement = unknown>(
   }
   return {
     accepted: true,
-    acceptKey: computeAcceptKey(trimmedKey),
+    acceptKey: (policy.acceptKey ?? computeAcceptKey)(trimmedKey),
     subprotocol,
     extension,
     extensionsHeader,

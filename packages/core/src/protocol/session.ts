@@ -38,6 +38,25 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
+/** How far ahead of the received bytes a frame's declared length may make us allocate. */
+const PREALLOCATE_AHEAD_BYTES = 256 * 1024;
+
+/**
+ * Pieces of a message kept as views until it ends (a 1 MiB message read in 64 KiB chunks is
+ * 17); a message in more pieces is copied into one buffer from there on.
+ */
+const MAX_VIEW_PARTS = 64;
+
+function joinParts(parts: readonly Uint8Array[], total: number, allocate: Allocate): Uint8Array {
+  const joined = allocate(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
 /** The most DEFLATE data a message of `limit` bytes can take: its stored-block overhead and a tail. */
 function compressedLimit(limit: number): number {
   return limit + 5 * Math.ceil(limit / 16_384) + 64;
@@ -57,7 +76,8 @@ export class WebSocketSession {
   private readonly allocate: Allocate;
   private readonly compression: SessionCompression | undefined;
   private readonly parser: FrameParser;
-  private readonly utf8 = new Utf8Validator();
+  /** Created with the first text message: a binary-only connection never needs one. */
+  private utf8Validator: Utf8Validator | undefined;
 
   private stateValue: SessionState = SessionState.open;
   private closeSentValue = false;
@@ -79,7 +99,10 @@ export class WebSocketSession {
   private messageIsText = false;
   private messageCompressed = false;
   private buffer: Uint8Array = EMPTY;
+  /** Bytes of the message so far: in `parts` while it has them, else in `buffer`. */
   private bufferLength = 0;
+  /** The message's pieces as views into the received chunks, while it has few. */
+  private parts: Uint8Array[] | undefined;
   /** Bytes received for the message so far (compressed bytes for compressed messages). */
   private wireLength = 0;
 
@@ -207,7 +230,7 @@ export class WebSocketSession {
       this.messageCompressed = header.rsv1;
       this.wireLength = 0;
       this.bufferLength = 0;
-      this.utf8.reset();
+      if (this.messageIsText) this.utf8().reset();
     }
     // Compressed bytes may exceed the inflated size a little (RFC 1951 §3.2.4: stored blocks
     // add 5 bytes per 65,535); the inflated size is bounded again while inflating.
@@ -239,7 +262,7 @@ export class WebSocketSession {
     this.framePieces++;
     const messageEnds = last && this.frameFin;
     if (this.messageCompressed) return this.inflatePiece(piece, firstPiece, messageEnds);
-    if (this.messageIsText && !this.utf8.update(piece)) {
+    if (this.messageIsText && !this.utf8().update(piece)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
     }
     // Fast path: a whole message in one piece is delivered as a view, without a copy.
@@ -271,24 +294,47 @@ export class WebSocketSession {
     if (inflated === 'invalid') {
       return this.fail('WSG_COMPRESSED_DATA_INVALID', 'the DEFLATE data of a message is invalid');
     }
-    if (this.messageIsText && !this.utf8.update(inflated)) {
+    if (this.messageIsText && !this.utf8().update(inflated)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a compressed text message');
     }
     return this.deliver(inflated);
   }
 
   /**
-   * Copies a piece into the message buffer. A frame's declared length sizes the buffer exactly;
-   * fragments grow it by doubling, capped by the limit, so bookkeeping stays one buffer no matter
-   * how many fragments a message has.
+   * Adds a piece to the message: as a view while it has few pieces (see MAX_VIEW_PARTS), then
+   * copied into the message buffer. The buffer grows to the frame's declared length or
+   * by doubling (one buffer and few copies, however many fragments a message has), never past
+   * the declared end of a final frame or the limit. A declared length is only a promise: at most
+   * PREALLOCATE_AHEAD_BYTES are reserved beyond the bytes that arrived, so that a header alone
+   * cannot make a connection hold up to the message limit (RFC 6455 §10.4).
    */
   private append(piece: Uint8Array, frameLength: number): void {
+    // Received chunks belong to the session (it unmasks them in place, and delivers a message
+    // that came whole as a view): the pieces of a message are kept as views and joined once at
+    // its end. One copy per byte, and nothing allocated ahead of the bytes that arrived.
+    if (this.buffer.length === 0) {
+      const parts = this.parts;
+      if (parts === undefined || parts.length < MAX_VIEW_PARTS) {
+        if (parts === undefined) this.parts = [piece];
+        else parts.push(piece);
+        this.bufferLength += piece.length;
+        return;
+      }
+      this.parts = undefined;
+      this.buffer = joinParts(parts, this.bufferLength, this.allocate);
+    }
     const needed = this.bufferLength + piece.length;
     if (needed > this.buffer.length) {
-      let capacity = Math.max(needed, this.bufferLength + frameLength);
-      if (!this.frameFin || this.bufferLength > 0) {
-        capacity = Math.max(capacity, Math.min(this.buffer.length * 2, this.maxMessageBytes));
-      }
+      const doubled = this.buffer.length * 2;
+      const end = this.frameFin ? this.wireLength : Math.max(this.wireLength, this.maxMessageBytes);
+      const capacity = Math.max(
+        needed,
+        Math.min(
+          Math.max(doubled, this.bufferLength + frameLength),
+          Math.max(doubled, needed + PREALLOCATE_AHEAD_BYTES),
+          end,
+        ),
+      );
       const grown = this.allocate(capacity);
       if (this.bufferLength > 0) grown.set(this.buffer.subarray(0, this.bufferLength));
       this.buffer = grown;
@@ -298,7 +344,14 @@ export class WebSocketSession {
   }
 
   private takeBuffer(): Uint8Array {
-    const data = this.buffer.subarray(0, this.bufferLength);
+    const parts = this.parts;
+    const data =
+      parts === undefined
+        ? this.buffer.subarray(0, this.bufferLength)
+        : parts.length === 1
+          ? (parts[0] as Uint8Array)
+          : joinParts(parts, this.bufferLength, this.allocate);
+    this.parts = undefined;
     this.buffer = EMPTY;
     this.bufferLength = 0;
     return data;
@@ -306,12 +359,18 @@ export class WebSocketSession {
 
   private releaseMessage(): void {
     this.inMessage = false;
+    this.parts = undefined;
     this.buffer = EMPTY;
     this.bufferLength = 0;
   }
 
+  private utf8(): Utf8Validator {
+    if (this.utf8Validator === undefined) this.utf8Validator = new Utf8Validator();
+    return this.utf8Validator;
+  }
+
   private deliver(data: Uint8Array): boolean {
-    if (this.messageIsText && !this.utf8.atBoundary) {
+    if (this.messageIsText && !this.utf8().atBoundary) {
       return this.fail(
         'WSG_TEXT_INVALID_UTF8',
         'a text message ends in the middle of a UTF-8 sequence',

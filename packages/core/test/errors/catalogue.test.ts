@@ -39,6 +39,54 @@ describe('the error catalogue', () => {
     expect(entry.fix.endsWith('.')).toBe(true);
   });
 
+  test.each(entries)(
+    '%s says what wsgate doctor checks, and how to fix it on at least one common setup',
+    (_code, entry) => {
+      // One line each, as sentences: docs/errors.md renders them as list items.
+      expect(entry.doctor.length).toBeGreaterThan(20);
+      expect(entry.doctor).toBe(entry.doctor.trim());
+      expect(entry.doctor).not.toMatch(/[\r\n]/);
+      expect(entry.doctor.endsWith('.')).toBe(true);
+      const setups = Object.entries(entry.setups ?? {});
+      expect(setups.length).toBeGreaterThan(0);
+      for (const [setup, fix] of setups) {
+        expect(setup.trim()).toBe(setup);
+        expect(setup.length).toBeGreaterThan(1);
+        expect(fix).not.toMatch(/[\r\n]/);
+        expect(fix.endsWith('.'), `${setup}: ${fix}`).toBe(true);
+      }
+      // Markdown: a "<" would be read as HTML, a backtick as code, outside the doctor's step names.
+      for (const text of [entry.title, entry.cause, entry.fix, ...setups.flat()])
+        expect(text).not.toMatch(/[<`]/);
+      expect(entry.doctor.replace(/`[a-z]+`/g, '')).not.toMatch(/[<`]/);
+    },
+  );
+
+  test('proxy, TLS and Origin failures say how to fix them behind nginx, with TLS and with Origin', () => {
+    for (const code of [
+      'WSG_NOT_WEBSOCKET',
+      'WSG_CONNECTION_TOKEN_MISSING',
+      'WSG_HTTP_VERSION_UNSUPPORTED',
+      'WSG_PATH_NOT_FOUND',
+      'WSG_RESPONSE_UPGRADE_REQUIRED',
+      'WSG_RESPONSE_NOT_UPGRADED',
+      'WSG_RESPONSE_REFUSED',
+      'WSG_CONNECTION_LOST',
+      'WSG_TLS_FAILED',
+    ] as const) {
+      expect(Object.keys(catalogue[code].setups ?? {}), code).toContain('nginx');
+    }
+    expect(catalogue.WSG_NOT_WEBSOCKET.setups?.nginx).toContain(
+      'proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";',
+    );
+    expect(catalogue.WSG_TLS_FAILED.setups?.nginx).toMatch(/full chain/);
+    expect(Object.keys(catalogue.WSG_TLS_FAILED.setups ?? {})).toContain('Private CAs');
+    expect(Object.keys(catalogue.WSG_ORIGIN_REFUSED.setups ?? {})).toContain('Origin');
+    expect(Object.keys(catalogue.WSG_VERSION_UNSUPPORTED.setups ?? {})).toContain(
+      'Old client libraries',
+    );
+  });
+
   test.each(ofKind('handshake'))(
     'handshake refusal %s has an HTTP error status and no close code',
     (_code, entry) => {

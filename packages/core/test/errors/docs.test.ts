@@ -54,6 +54,21 @@ describe('docs/errors.md, generated from the catalogue', () => {
     }
   });
 
+  test('each entry says what wsgate doctor checks, then the fix on each common setup', () => {
+    for (const code of errorCodes) {
+      const entry = catalogue[code];
+      const setups = Object.entries(entry.setups ?? {})
+        .map(([setup, fix]) => `  - **${setup}**: ${fix}\n`)
+        .join('');
+      expect(docs, code).toContain(
+        `- Fix: ${entry.fix}\n- What \`wsgate doctor\` checks: ${entry.doctor}\n- Fix on common setups:\n${setups}`,
+      );
+    }
+    expect(docs).toContain(
+      '  - **nginx**: In the location that proxies the WebSocket path: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";',
+    );
+  });
+
   test('the page says it is generated and ends with exactly one newline', () => {
     expect(docs.startsWith('# wsgate error codes\n')).toBe(true);
     expect(docs).toContain('npm run docs:errors');

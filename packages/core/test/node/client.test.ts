@@ -235,20 +235,30 @@ describe('connect() failures', () => {
     expectCode(error, 'WSG_RESPONSE_EXTENSION_UNOFFERED');
   });
 
-  it('rejects permessage-deflate parameters that were not offered', async () => {
-    const server = await cannedServer((head, socket) =>
-      socket.write(
-        switching(
-          head,
-          'Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12\r\n',
-        ),
-      ),
-    );
-    const error = await failure(`ws://127.0.0.1:${server.port}/`, {
-      perMessageDeflate: { serverMaxWindowBits: 10 },
-    });
-    expectCode(error, 'WSG_RESPONSE_EXTENSION_UNOFFERED');
-  });
+  // RFC 7692 §7.1: the client fails the connection on any answer it did not allow.
+  it.each([
+    ['a window larger than the one asked for', 'permessage-deflate; server_max_window_bits=12'],
+    [
+      'a parameter twice',
+      'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
+    ],
+    ['an unknown parameter', 'permessage-deflate; x_unknown'],
+    ['a window size out of range', 'permessage-deflate; server_max_window_bits=7'],
+    ['client_max_window_bits without a value', 'permessage-deflate; client_max_window_bits'],
+    ['a value on a parameter that takes none', 'permessage-deflate; server_no_context_takeover=1'],
+    ['permessage-deflate accepted twice', 'permessage-deflate, permessage-deflate'],
+  ])(
+    'rejects a permessage-deflate answer with %s with WSG_RESPONSE_EXTENSION_UNOFFERED',
+    async (_name, answer) => {
+      const server = await cannedServer((head, socket) =>
+        socket.write(switching(head, `Sec-WebSocket-Extensions: ${answer}\r\n`)),
+      );
+      const error = await failure(`ws://127.0.0.1:${server.port}/`, {
+        perMessageDeflate: { serverMaxWindowBits: 10 },
+      });
+      expectCode(error, 'WSG_RESPONSE_EXTENSION_UNOFFERED');
+    },
+  );
 
   it('rejects an answer that is not HTTP with WSG_RESPONSE_MALFORMED', async () => {
     const server = await cannedServer((_head, socket) =>

@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import {
   constants,
   createDeflateRaw,
@@ -23,6 +24,7 @@ import {
   type WebSocketConnection,
   type WebSocketServer,
   type WsgateError,
+  ZlibMessageCodec,
 } from '../../src/index.js';
 
 const MiB = 1024 * 1024;
@@ -124,10 +126,77 @@ describe('permessage-deflate negotiation', () => {
     ['permessage-deflate; bogus_param, permessage-deflate', 'permessage-deflate'],
     ['permessage-deflate; server_max_window_bits=16', undefined],
     ['permessage-deflate; server_max_window_bits=08', undefined],
+    // RFC 7692 §7.1: an offer with a repeated, unknown or invalid parameter is declined.
+    ['permessage-deflate; server_no_context_takeover; server_no_context_takeover', undefined],
+    ['permessage-deflate; client_max_window_bits=10; client_max_window_bits=10', undefined],
+    ['permessage-deflate; server_no_context_takeover=1', undefined],
+    ['permessage-deflate; client_no_context_takeover="yes"', undefined],
+    ['permessage-deflate; server_max_window_bits', undefined],
+    ['permessage-deflate; client_max_window_bits=7', undefined],
+    ['x-webkit-deflate-frame', undefined],
+    // The four parameters, with and without values.
+    [
+      'permessage-deflate; server_max_window_bits=8',
+      'permessage-deflate; server_max_window_bits=8',
+    ],
+    [
+      'permessage-deflate; server_max_window_bits="9"',
+      'permessage-deflate; server_max_window_bits=9',
+    ],
+    [
+      'permessage-deflate; client_max_window_bits=12',
+      'permessage-deflate; client_max_window_bits=12',
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover',
+      'permessage-deflate; client_no_context_takeover',
+    ],
+    [
+      'permessage-deflate; server_no_context_takeover',
+      'permessage-deflate; server_no_context_takeover',
+    ],
+    // Several offers: the first acceptable one, in the client's order of preference.
+    [
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9, permessage-deflate',
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9',
+    ],
+    [
+      'permessage-deflate; server_max_window_bits=7, permessage-deflate; server_no_context_takeover',
+      'permessage-deflate; server_no_context_takeover',
+    ],
   ])('answers the offer %s with %s', async (offer, answer) => {
     const h = await harness();
     const raw = await rawDeflate(h.port, offer);
     expect(raw.response.status).toBe(101);
+    expect(raw.response.headers['sec-websocket-extensions']).toBe(answer);
+  });
+
+  it.each([
+    [
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate',
+      'permessage-deflate; server_max_window_bits=10',
+    ],
+    [
+      { serverMaxWindowBits: 10 },
+      'permessage-deflate; server_max_window_bits=12',
+      'permessage-deflate; server_max_window_bits=10',
+    ],
+    [
+      { serverNoContextTakeover: true },
+      'permessage-deflate',
+      'permessage-deflate; server_no_context_takeover',
+    ],
+    [
+      { clientNoContextTakeover: true },
+      'permessage-deflate',
+      'permessage-deflate; client_no_context_takeover',
+    ],
+    // The client's window can only be limited when its offer allows it (RFC 7692 §7.1.2.2).
+    [{ clientMaxWindowBits: 10 }, 'permessage-deflate', 'permessage-deflate'],
+  ] as const)('with the options %o answers %s with %s', async (options, offer, answer) => {
+    const h = await harness({ perMessageDeflate: options });
+    const raw = await rawDeflate(h.port, offer);
     expect(raw.response.headers['sec-websocket-extensions']).toBe(answer);
   });
 
@@ -196,6 +265,43 @@ describe('messages the server compresses', () => {
       expect(inflated.equals(expected)).toBe(true);
     },
   );
+});
+
+describe('compression options', () => {
+  it.each([[{ level: 1, memLevel: 1 }], [{ level: 9, memLevel: 9 }], [{ level: 0 }]])(
+    'compresses a first message exactly as zlib does with %o',
+    async (options) => {
+      const h = await harness({ perMessageDeflate: options });
+      const raw = await rawDeflate(h.port);
+      const connection = await h.connection();
+      connection.send(phrase);
+      const [frame] = await raw.waitForFrames(1);
+      expect(frame?.rsv1).toBe(true);
+      // RFC 7692 §7.2.1: the sync flush's 00 00 ff ff is not sent.
+      const expected = deflateRawSync(phrase, {
+        ...options,
+        finishFlush: constants.Z_SYNC_FLUSH,
+      }).subarray(0, -4);
+      expect(frame?.payload.equals(expected)).toBe(true);
+      expect(frame?.payload.subarray(-4).equals(TAIL)).toBe(false);
+      expect(inflateAll([frame as ReceivedFrame]).equals(phrase)).toBe(true);
+    },
+  );
+
+  it('applies thresholdBytes: smaller messages go uncompressed', async () => {
+    const h = await harness({ perMessageDeflate: { thresholdBytes: 10 } });
+    const raw = await rawDeflate(h.port);
+    const connection = await h.connection();
+    connection.send('123456789');
+    connection.send('1234567890');
+    connection.ping('never compressed, whatever its size');
+    const frames = await raw.waitForFrames(3);
+    expect(frames.map((f) => [f.opcode, f.rsv1])).toEqual([
+      [1, false],
+      [1, true],
+      [9, false],
+    ]);
+  });
 });
 
 describe('messages a client compresses', () => {
@@ -336,6 +442,49 @@ describe('hostile compressed data', () => {
     const [code, , error] = await closed;
     expect(code).toBe(1007);
     expect(error?.code).toBe('WSG_COMPRESSED_DATA_INVALID');
+  });
+
+  it('closes with 1007 when a message refers back into the previous one under client_no_context_takeover', async () => {
+    const h = await harness();
+    const raw = await rawDeflate(h.port, 'permessage-deflate; client_no_context_takeover');
+    // A compressor that keeps its context, against the agreement (RFC 7692 §7.1.1.2).
+    const compress = streamingCompressor();
+    raw.sendFrame(1, await compress(phrase), { rsv1: true });
+    raw.sendFrame(1, await compress(phrase), { rsv1: true });
+    await raw.waitForFrames(1);
+    expect(raw.closeFrame()?.code).toBe(1007);
+    expect(raw.closeFrame()?.reason.startsWith('WSG_COMPRESSED_DATA_INVALID')).toBe(true);
+    expect(h.messages.map((m) => m.data)).toEqual([phrase.toString()]);
+  });
+
+  it('keeps at most one window of plaintext per direction and no zlib stream between messages', () => {
+    const codec = new ZlibMessageCodec({
+      compressWindowBits: 10,
+      compressNoContextTakeover: false,
+      decompressWindowBits: 12,
+      decompressNoContextTakeover: false,
+    });
+    const peer = new ZlibMessageCodec({
+      compressWindowBits: 12,
+      compressNoContextTakeover: false,
+      decompressWindowBits: 10,
+      decompressNoContextTakeover: false,
+    });
+    for (let i = 0; i < 50; i++) {
+      const message = Buffer.from(wordyText(random, 5_000 + i));
+      const inflated = peer.decompress(codec.compress(message), 1024 * 1024);
+      expect(Buffer.from(inflated as Uint8Array).equals(message)).toBe(true);
+      const back = codec.decompress(peer.compress(message), 1024 * 1024);
+      expect(Buffer.from(back as Uint8Array).equals(message)).toBe(true);
+    }
+    // zlib runs synchronously, one call at a time, and nothing of it outlives the call: the codec
+    // holds two buffers of at most the agreed windows (2^10 and 2^12 bytes).
+    const held = Object.values(codec).flatMap((value) =>
+      value !== null && typeof value === 'object' ? Object.values(value) : [],
+    );
+    expect(held.some((value) => value instanceof Transform)).toBe(false);
+    const windows = held.filter((value): value is Buffer => Buffer.isBuffer(value));
+    expect(windows.map((w) => w.length).sort((a, b) => a - b)).toEqual([1024, 4096]);
   });
 
   it('closes with 1007 WSG_TEXT_INVALID_UTF8 when a text message inflates to invalid UTF-8', async () => {

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import {
   clientFrame,
   clientFrameHeader,
@@ -13,6 +14,9 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createServer,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
   type LogEvent,
   type ServerOptions,
   type WebSocketConnection,
@@ -114,6 +118,123 @@ describe('maxMessageBytes', () => {
     const closed = wsClosed(socket);
     socket.send(Buffer.alloc(100_001));
     expect((await closed).code).toBe(1009);
+  });
+});
+
+describe('safe defaults', () => {
+  it('limits messages to 16 MiB by default (close 1009), well below 100 MiB', async () => {
+    expect(DEFAULT_MAX_MESSAGE_BYTES).toBe(16 * 1024 * 1024);
+    const h = await harness();
+    const client = await raw(h.port);
+    client.sendRaw(clientFrameHeader(2, DEFAULT_MAX_MESSAGE_BYTES + 1));
+    await client.waitForFrames(1);
+    expect(client.closeFrame()?.code).toBe(1009);
+    expect(client.closeFrame()?.reason.startsWith('WSG_MESSAGE_TOO_BIG')).toBe(true);
+  });
+
+  it('cuts off a client sending its head at one byte per second within the default handshake timeout (at most 10 s)', async () => {
+    expect(DEFAULT_HANDSHAKE_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
+    const h = await harness();
+    const request = Buffer.from(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    const started = Date.now();
+    const { received, closedAfterMs, sent } = await new Promise<{
+      received: string;
+      closedAfterMs: number;
+      sent: number;
+    }>((resolve) => {
+      const socket = connectTcp({ port: h.port, host: '127.0.0.1' });
+      let received = '';
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (socket.destroyed || sent >= request.length) return;
+        socket.write(request.subarray(sent, sent + 1));
+        sent++;
+      }, 1_000);
+      socket.on('data', (chunk) => {
+        received += chunk.toString('latin1');
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve({ received, closedAfterMs: Date.now() - started, sent });
+      });
+      setTimeout(() => socket.destroy(), 15_000).unref();
+    });
+    expect(received.startsWith('HTTP/1.1 408 Request Timeout\r\n')).toBe(true);
+    expect(received).toContain('X-WSGate-Error: WSG_HANDSHAKE_TIMEOUT');
+    expect(sent).toBeLessThan(request.length);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(DEFAULT_HANDSHAKE_TIMEOUT_MS - 100);
+    expect(closedAfterMs).toBeLessThan(DEFAULT_HANDSHAKE_TIMEOUT_MS + 2_000);
+  }, 20_000);
+
+  it('closes a consumer that does not read with 1013 once the default cap is reached, and never holds more', async () => {
+    const h = await harness();
+    const client = await raw(h.port);
+    client.socket.pause();
+    const connection = await h.connection();
+    const closed = closeEvent(connection, 10_000);
+    const size = 1024 * 1024;
+    let sent = 0;
+    let highest = 0;
+    // Bounded: at most 200 MiB; the default cap of 16 MiB (plus what the kernel holds) is far less.
+    while (sent < 200 && connection.readyState === 1) {
+      connection.send(numbered(sent, size));
+      sent++;
+      highest = Math.max(highest, connection.bufferedAmount);
+      if (sent % 4 === 0) await delay(2);
+    }
+    expect(connection.readyState).toBe(2);
+    expect(highest).toBeLessThanOrEqual(DEFAULT_MAX_BUFFERED_BYTES + 127);
+    expect(highest).toBeGreaterThan(DEFAULT_MAX_BUFFERED_BYTES - 2 * size);
+    client.destroy();
+    const [code, , error] = await closed;
+    expect(code).toBe(1013);
+    expect(error?.code).toBe('WSG_SEND_BUFFER_FULL');
+  });
+});
+
+describe('heartbeat', () => {
+  it('frees a half-open peer (silent, never reading) and its per-address slot', async () => {
+    const h = await harness({ heartbeatIntervalMs: 100, maxConnectionsPerAddress: 1 });
+    const vanished = await raw(h.port);
+    // A peer that is gone without a FIN: it neither reads nor answers pings.
+    vanished.socket.pause();
+    const connection = await h.connection();
+    const [code, , error] = await closeEvent(connection, 3_000);
+    expect(code).toBe(1006);
+    expect(error?.code).toBe('WSG_HEARTBEAT_TIMEOUT');
+    expect(h.server.clients.size).toBe(0);
+    // The address may connect again: its slot was released.
+    const again = await raw(h.port);
+    expect(again.response.status).toBe(101);
+    expect(h.logs).toContainEqual(expect.objectContaining({ code: 'WSG_HEARTBEAT_TIMEOUT' }));
+  });
+});
+
+describe('fragments', () => {
+  it('echoes a 4 MiB message sent in 65,536 fragments of 64 bytes as one message', async () => {
+    const h = await harness();
+    const client = await raw(h.port);
+    const message = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < message.length; i++) message[i] = (i * 7 + (i >> 12)) & 0xff;
+    const frames: Buffer[] = [];
+    for (let offset = 0; offset < message.length; offset += 64) {
+      frames.push(
+        clientFrame(offset === 0 ? 2 : 0, message.subarray(offset, offset + 64), {
+          fin: offset + 64 >= message.length,
+        }),
+      );
+    }
+    expect(frames).toHaveLength(65_536);
+    // Written in batches of 10,000 frames (700 KB), as a client writing as fast as it can would.
+    for (let i = 0; i < frames.length; i += 10_000)
+      client.sendRaw(Buffer.concat(frames.slice(i, i + 10_000)));
+    await client.waitForFrames(1, 15_000);
+    expect(client.frames).toHaveLength(1);
+    expect(client.frames[0]?.opcode).toBe(2);
+    expect(client.frames[0]?.payload.equals(message)).toBe(true);
   });
 });
 

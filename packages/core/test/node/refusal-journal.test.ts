@@ -34,6 +34,36 @@ describe('reasons a browser can read: the refusal journal', () => {
     expect(JSON.stringify(body)).not.toContain('/nope');
   });
 
+  it('records a refused Origin by its code only: the lookup never repeats the Origin or the path', async () => {
+    const journal = new RefusalJournal();
+    const server = new WebSocketServer({
+      path: '/echo',
+      origins: ['https://app.example'],
+      refusalJournal: journal,
+    });
+    servers.push(server);
+    const { port } = await server.listen(0);
+    const refused = await rawRequest(port, {
+      path: `/echo?secret=s3cr3t&wsgate_attempt=${attempt(6)}`,
+      headers: { Origin: 'https://evil.example', Cookie: 'session=private' },
+    });
+    expect(refused.status).toBe(403);
+    const lookup = await fetch(
+      `http://127.0.0.1:${port}/.well-known/wsgate/refusal?attempt=${attempt(6)}`,
+    );
+    expect(lookup.headers.get('cache-control')).toBe('no-store');
+    const text = await lookup.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'WSG_ORIGIN_REFUSED', status: 403 });
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual([
+      'cause',
+      'code',
+      'fix',
+      'status',
+      'title',
+    ]);
+    expect(text).not.toMatch(/evil\.example|s3cr3t|session|\/echo/);
+  });
+
   it('answers 404 for an attempt that was not refused and ignores malformed attempt ids', async () => {
     const journal = new RefusalJournal();
     const server = new WebSocketServer({ path: '/echo', refusalJournal: journal });

@@ -23,13 +23,20 @@ import {
   type ErrorCode,
   errorCodes,
   type LogEvent,
+  refusalForPlainRequest,
   type ServerOptions,
+  sendRefusal,
   statusText,
   WebSocketServer,
   WsgateError,
 } from '../../src/index.js';
 
 // --- servers under test -----------------------------------------------------------------
+
+/** An application function that fails with a secret in its message. */
+function boom(): never {
+  throw new Error('database password is hunter2');
+}
 
 type Mode = 'standalone' | 'attached';
 
@@ -160,6 +167,11 @@ const requestCases: RequestCase[] = [
     request: { headers: { 'Sec-WebSocket-Key': 'c2hvcnQ=' } },
   },
   {
+    name: 'a 24-character key that is base64 of 17 bytes',
+    code: 'WSG_KEY_INVALID',
+    request: { headers: { 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAAAAA=' } },
+  },
+  {
     name: 'an unterminated quoted extension parameter',
     code: 'WSG_EXTENSIONS_MALFORMED',
     request: { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; x="open' } },
@@ -180,6 +192,12 @@ const requestCases: RequestCase[] = [
     code: 'WSG_ORIGIN_REFUSED',
     request: { headers: { Origin: 'https://evil.example' } },
     server: { origins: ['https://good.example'] },
+  },
+  {
+    name: 'an Origin the origins function turns down',
+    code: 'WSG_ORIGIN_REFUSED',
+    request: { headers: { Origin: 'https://evil.example' } },
+    server: { origins: (origin) => origin.endsWith('.good.example') },
   },
   {
     name: 'an unknown path',
@@ -243,6 +261,71 @@ describe.each(['standalone', 'attached'] as const)('%s server', (mode) => {
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('GET');
   });
+
+  it('accepts the websocket and upgrade tokens in any case inside comma-separated lists', async () => {
+    const { port } = await start(mode);
+    for (const [upgrade, connection] of [
+      ['WebSocket', 'Upgrade'],
+      ['h2c, WEBSOCKET', 'keep-alive, upgrade'],
+      ['websocket , h2c', 'UPGRADE,keep-alive'],
+    ]) {
+      const raw = await openRawWebSocket(port, {
+        headers: { Upgrade: upgrade as string, Connection: connection as string },
+      });
+      expect(raw.response.status, `Upgrade: ${upgrade}; Connection: ${connection}`).toBe(101);
+      raw.destroy();
+    }
+  });
+
+  it('lets an origins function admit the origins it returns true for', async () => {
+    const seen: string[] = [];
+    const { port } = await start(mode, {
+      origins: (origin) => {
+        seen.push(origin);
+        return origin.endsWith('.good.example');
+      },
+    });
+    const raw = await openRawWebSocket(port, { headers: { Origin: 'https://app.good.example' } });
+    expect(raw.response.status).toBe(101);
+    raw.destroy();
+    expect(seen).toEqual(['https://app.good.example']);
+  });
+
+  it.each([
+    ['origins', { origins: () => boom() }, { Origin: 'https://a.example' }],
+    ['subprotocols', { subprotocols: () => boom() }, { 'Sec-WebSocket-Protocol': 'chat' }],
+    ['path', { path: () => boom() }, {}],
+  ] as const)(
+    'answers 500 WSG_HOOK_FAILED, logged and without the error, when the %s function throws, and keeps serving',
+    async (_name, options, headers) => {
+      const events: LogEvent[] = [];
+      const crashes: unknown[] = [];
+      const onCrash = (error: unknown): void => {
+        crashes.push(error);
+      };
+      process.on('unhandledRejection', onCrash);
+      process.on('uncaughtException', onCrash);
+      try {
+        const { port } = await start(mode, { ...options, onLog: (event) => events.push(event) });
+        const response = await rawRequest(port, { headers: { ...headers } });
+        expectRefusal(response, 'WSG_HOOK_FAILED');
+        expect(response.raw).not.toContain('hunter2');
+        expect(events).toContainEqual(
+          expect.objectContaining({ event: 'wsgate.handshake.hook_failed' }),
+        );
+        expect(events.find((e) => e.event === 'wsgate.handshake.hook_failed')?.detail).toContain(
+          'hunter2',
+        );
+        // Still alive: the same server answers the next request.
+        expectRefusal(await rawRequest(port, { headers: { ...headers } }), 'WSG_HOOK_FAILED');
+        await delay(50);
+        expect(crashes).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onCrash);
+        process.off('uncaughtException', onCrash);
+      }
+    },
+  );
 
   it('accepts a request without Origin when an allow-list is set', async () => {
     const { port } = await start(mode, { origins: ['https://good.example'] });
@@ -595,6 +678,34 @@ describe('attached server beside another upgrade listener', () => {
     });
     expect(response.status).toBe(200);
     expect(response.body).toBe('plain http');
+  });
+
+  it('answers a plain GET on its path with 426 and Upgrade: websocket through sendRefusal', async () => {
+    const wss = new WebSocketServer({ path: '/ws' });
+    const http = createHttpServer((request, response) => {
+      const { code, detail } = refusalForPlainRequest(request);
+      sendRefusal(response, code, { detail, accept: request.headers.accept });
+    });
+    wss.attach(http);
+    const port = await listenOnLoopback(http);
+    stops.push(async () => {
+      await wss.close({ timeoutMs: 500 });
+      await closeHttpServer(http);
+    });
+    for (const accept of ['text/html', 'application/json']) {
+      const response = await fetch(`http://127.0.0.1:${port}/ws`, { headers: { Accept: accept } });
+      expect(response.status).toBe(426);
+      expect(response.headers.get('upgrade')).toBe('websocket');
+      expect(response.headers.get('connection')?.toLowerCase()).toContain('upgrade');
+      expect(response.headers.get('x-wsgate-error')).toBe('WSG_NOT_WEBSOCKET');
+      const body = await response.text();
+      if (accept === 'application/json') {
+        expect(JSON.parse(body).error.code).toBe('WSG_NOT_WEBSOCKET');
+      } else {
+        expect(body.startsWith('426 Upgrade Required: WSG_NOT_WEBSOCKET\n')).toBe(true);
+        expect(body).toContain(catalogue.WSG_NOT_WEBSOCKET.fix);
+      }
+    }
   });
 });
 

@@ -178,6 +178,22 @@ describe('RFC 9112 malformed request heads → WSG_REQUEST_MALFORMED', () => {
     const result = parseRequest(request(['GET / HTTP/1.1', 'Host: a', 'X-Name: caf\xe9']));
     expect(result.state === 'complete' && result.head.headers['x-name']).toBe('café');
   });
+
+  test('bytes 0x80-0x9F are latin1 too (U+0080-U+009F), not windows-1252', () => {
+    const result = parseRequest(request(['GET / HTTP/1.1', 'Host: a', 'X-Name: \x80\x9f\xa0']));
+    expect(result.state === 'complete' && result.head.headers['x-name']).toBe('\u0080\u009f\u00a0');
+  });
+
+  test('the header count, a bad line and a good line: the count is reported first', () => {
+    const limits = { maxHeaderBytes: 1000, maxHeaderCount: 2 };
+    const result = parseRequest(request(['GET / HTTP/1.1', 'Bad line', 'A: 1', 'B: 2']), limits);
+    expect(result.state === 'failed' && result.fault).toBe('WSG_HEADERS_TOO_LARGE');
+    expect(result.state === 'failed' && result.detail).toBe(
+      '3 header lines; at most 2 are accepted',
+    );
+    const bad = parseRequest(request(['GET / HTTP/1.1', 'A: 1', 'Bad line']), limits);
+    expect(bad.state === 'failed' && bad.detail).toBe('invalid header line "Bad line"');
+  });
 });
 
 describe('head limits → WSG_HEADERS_TOO_LARGE', () => {

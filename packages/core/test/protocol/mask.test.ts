@@ -69,6 +69,45 @@ describe('RFC 6455 §5.3 client-to-server masking', () => {
     }
   });
 
+  test('the 8-byte word path matches the byte loop at every alignment, length and phase', () => {
+    const key = hex('a1 b2 c3 d4');
+    for (let offset = 0; offset < 8; offset++) {
+      for (let phase = 0; phase < 4; phase++) {
+        for (const length of [32, 39, 40, 41, 63, 64, 65, 255, 1000]) {
+          const view = patternBytes(1100, offset + phase).subarray(offset, offset + length);
+          const expected = referenceMask(view, key, phase, 0, length);
+          applyMask(view, key, phase);
+          expect(toHex(view), `offset ${offset} phase ${phase} length ${length}`).toBe(
+            toHex(expected),
+          );
+        }
+      }
+    }
+  });
+
+  test('frames one after another in one buffer are each masked with their own key', () => {
+    // Consecutive frames of one read share a buffer: each must see only its own bytes and key.
+    const backing = patternBytes(4096, 3);
+    const original = backing.slice();
+    const ranges = [
+      [5, 70, hex('01 02 03 04')],
+      [70, 71, hex('ff 00 ff 00')],
+      [71, 1500, hex('37 fa 21 3d')],
+      [1500, 4090, hex('a1 b2 c3 d4')],
+    ] as const;
+    for (const [start, end, key] of ranges) applyMask(backing, key, 0, start, end);
+    let expected = original;
+    for (const [start, end, key] of ranges) expected = referenceMask(expected, key, 0, start, end);
+    expect(toHex(backing)).toBe(toHex(expected));
+  });
+
+  test('a buffer larger than the cached view (1 MiB) is masked whole', () => {
+    const data = patternBytes(1024 * 1024 + 13, 5).subarray(3);
+    const expected = referenceMask(data, RFC_MASK, 2, 0, data.length);
+    applyMask(data, RFC_MASK, 2);
+    expect(Buffer.from(data).equals(Buffer.from(expected))).toBe(true);
+  });
+
   test('any data, key, phase and range is masked exactly as §5.3 describes', () => {
     fc.assert(
       fc.property(

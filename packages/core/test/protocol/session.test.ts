@@ -318,6 +318,34 @@ describe('RFC 6455 §5.4 fragmentation', () => {
     expect(handler.messages().map((m) => [toHex(m.data), m.isText])).toEqual([['010203', false]]);
   });
 
+  test('a message read in more pieces than are kept as views (one byte at a time) arrives whole', () => {
+    const { session, handler } = server();
+    const message = utf8('piece by piece, '.repeat(20));
+    for (const chunk of oneByteChunks(clientFrame(TEXT, message))) session.receive(chunk);
+    expect(handler.messages().map((m) => m.text)).toEqual([fromUtf8(message)]);
+  });
+
+  test('a message of 100 fragments, each read on its own, arrives whole and in order', () => {
+    const { session, handler } = server();
+    const fragments = Array.from({ length: 100 }, (_, i) => utf8(`${i},`));
+    fragments.forEach((fragment, i) => {
+      session.receive(
+        clientFrame(i === 0 ? BINARY : CONTINUATION, fragment, { fin: i === fragments.length - 1 }),
+      );
+    });
+    expect(handler.messages().map((m) => fromUtf8(m.data))).toEqual([
+      fragments.map(fromUtf8).join(''),
+    ]);
+  });
+
+  test('a message split over two reads is delivered whole, and the next one after it', () => {
+    const { session, handler } = server();
+    const stream = concat(clientFrame(BINARY, hex('0102030405')), clientFrame(BINARY, hex('06')));
+    session.receive(stream.subarray(0, 4));
+    session.receive(stream.subarray(4));
+    expect(handler.messages().map((m) => toHex(m.data))).toEqual(['0102030405', '06']);
+  });
+
   test('an empty text message is delivered', () => {
     const { session, handler } = server();
     session.receive(clientFrame(TEXT));
@@ -508,6 +536,40 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
     expectFailure(handler, session, 'WSG_MESSAGE_TOO_BIG');
     // Only the close frame itself was allocated.
     expect(allocations).toBe(1);
+  });
+
+  test('a header announcing 8 MiB with one byte of payload reserves at most 256 KiB (RFC 6455 §10.4)', () => {
+    const sizes: number[] = [];
+    const { session, handler } = server({
+      allocate: (size) => {
+        sizes.push(size);
+        return new Uint8Array(size);
+      },
+    });
+    session.receive(frameHeader({ opcode: BINARY, mask: RFC_MASK }, 8 * 1024 * 1024));
+    session.receive(Uint8Array.of(0x42));
+    expect(handler.failures()).toEqual([]);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024 + 1);
+  });
+
+  test('a large single frame arriving in pieces grows with the bytes and ends at its exact size', () => {
+    const message = patternBytes(3 * 1024 * 1024 + 17, 5);
+    const sizes: number[] = [];
+    const { session, handler } = server({
+      allocate: (size) => {
+        sizes.push(size);
+        return new Uint8Array(size);
+      },
+    });
+    const frame = clientFrame(BINARY, message);
+    for (let offset = 0; offset < frame.length; offset += 65_536)
+      session.receive(frame.slice(offset, offset + 65_536));
+    expect(handler.failures()).toEqual([]);
+    expect(Buffer.from(handler.messages()[0]?.data ?? []).equals(Buffer.from(message))).toBe(true);
+    // Doubling from what arrived: a handful of buffers, the last one exactly the frame.
+    const buffers = sizes.filter((size) => size > 1024);
+    expect(buffers.length).toBeLessThan(10);
+    expect(buffers.at(-1)).toBe(message.length);
   });
 
   test('the limit applies to each message separately', () => {

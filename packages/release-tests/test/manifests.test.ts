@@ -1,0 +1,169 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type Manifest,
+  PUBLIC_PACKAGE_NAMES,
+  publicPackages,
+  readJson,
+  repoRoot,
+  workspacePackages,
+} from './helpers.js';
+
+interface Conditions {
+  readonly types: string;
+  readonly default: string;
+}
+
+interface PublicManifest extends Manifest {
+  readonly exports: { readonly '.': { readonly import: Conditions; readonly require: Conditions } };
+  readonly [field: string]: unknown;
+}
+
+const publicOnes = publicPackages();
+const publicNames = new Set<string>(PUBLIC_PACKAGE_NAMES);
+const byName = new Map(publicOnes.map((pkg) => [pkg.manifest.name, pkg]));
+
+/** The framework each adapter takes as a peer, with the majors it is tested against. */
+const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
+  '@wsgate/express': { express: '^4.17.0 || ^5.0.0' },
+  '@wsgate/koa': { koa: '^2.13.0 || ^3.0.0', '@types/koa': '^2.13.0 || ^3.0.0' },
+  '@wsgate/nestjs': {
+    '@nestjs/common': '^11.0.0 || ^12.0.0',
+    '@nestjs/core': '^11.0.0 || ^12.0.0',
+    '@nestjs/websockets': '^11.0.0 || ^12.0.0',
+    'reflect-metadata': '^0.1.12 || ^0.2.0',
+    rxjs: '^7.1.0',
+  },
+};
+
+describe('which packages a release publishes', () => {
+  it('publishes exactly core, the three adapters and the wsgate command', () => {
+    expect(publicOnes.map((pkg) => pkg.manifest.name).sort()).toEqual([...PUBLIC_PACKAGE_NAMES]);
+  });
+
+  it('keeps every other workspace package private, without publish settings', () => {
+    for (const { dir, manifest } of workspacePackages()) {
+      if (publicNames.has(manifest.name)) continue;
+      expect(manifest.private, dir).toBe(true);
+      expect(manifest.publishConfig, dir).toBeUndefined();
+    }
+  });
+
+  it('tells changesets to publish publicly and never to version or tag private packages', () => {
+    const config = readJson<Record<string, unknown>>(join(repoRoot, '.changeset/config.json'));
+    expect(config.access).toBe('public');
+    expect(config.privatePackages).toEqual({ version: false, tag: false });
+    expect(config.updateInternalDependencies).toBe('patch');
+    expect(config.ignore).toEqual([]);
+  });
+
+  it('has pending changesets that name published packages only', () => {
+    const dir = join(repoRoot, '.changeset');
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.md'))) {
+      if (file === 'README.md') continue;
+      const front = /^---\n([\s\S]*?)\n---/.exec(readFileSync(join(dir, file), 'utf8'));
+      expect(front, `${file} has no front matter`).not.toBeNull();
+      for (const line of front?.[1]?.split('\n') ?? []) {
+        if (line.trim() === '') continue;
+        const entry = /^["']?([^"':]+)["']?:\s*(major|minor|patch)$/.exec(line.trim());
+        expect(entry, `${file}: ${line}`).not.toBeNull();
+        expect(publicNames.has(entry?.[1] ?? ''), `${file} names ${entry?.[1]}`).toBe(true);
+      }
+    }
+  });
+
+  it('has a release script that builds before changeset publish', () => {
+    const { scripts } = readJson<{ scripts: Record<string, string> }>(
+      join(repoRoot, 'package.json'),
+    );
+    expect(scripts.release).toMatch(/^turbo run build && changeset publish$/);
+    expect(scripts['version-packages']).toMatch(/^changeset version && npm install/);
+  });
+});
+
+describe.each(publicOnes.map((pkg) => [pkg.manifest.name, pkg] as const))(
+  '%s is ready for npm install',
+  (name, { dir, manifest: raw }) => {
+    const manifest = raw as PublicManifest;
+    const packageDir = join(repoRoot, dir);
+
+    it('is public, MIT with the LICENSE file, and links to its folder of the repository', () => {
+      expect(manifest.publishConfig).toEqual({ access: 'public' });
+      expect(manifest.license).toBe('MIT');
+      expect(readFileSync(join(packageDir, 'LICENSE'), 'utf8')).toBe(
+        readFileSync(join(repoRoot, 'LICENSE'), 'utf8'),
+      );
+      expect(manifest.repository).toEqual({
+        type: 'git',
+        url: 'git+https://github.com/wsgate/wsgate.git',
+        directory: dir,
+      });
+      expect(manifest.homepage).toBe(`https://github.com/wsgate/wsgate/tree/main/${dir}#readme`);
+      expect(manifest.keywords).toEqual(expect.arrayContaining(['websocket', 'wsgate']));
+      expect(manifest.description).toEqual(expect.any(String));
+    });
+
+    it('has a changelog headed with its name, for changesets to add each release to', () => {
+      const changelog = readFileSync(join(packageDir, 'CHANGELOG.md'), 'utf8');
+      expect(changelog.split('\n')[0]).toBe(`# ${name}`);
+    });
+
+    it('exports an ESM and a CommonJS build, each with its own types listed first', () => {
+      const root = manifest.exports['.'];
+      expect(Object.keys(root)).toEqual(['import', 'require']);
+      for (const [condition, build] of [
+        ['import', 'esm'],
+        ['require', 'cjs'],
+      ] as const) {
+        const target = root[condition];
+        expect(Object.keys(target), condition).toEqual(['types', 'default']);
+        expect(target.types).toMatch(new RegExp(`^\\./dist/${build}/.+\\.d\\.ts$`));
+        expect(target.default).toMatch(new RegExp(`^\\./dist/${build}/.+\\.js$`));
+      }
+      expect(manifest.exports).toHaveProperty(['./package.json'], './package.json');
+      // For tools that predate `exports` (TypeScript's node10 resolution, old bundlers).
+      expect(manifest.main).toBe(root.require.default);
+      expect(manifest.types).toBe(root.require.types);
+      expect(manifest.type).toBe('module');
+      expect(manifest.sideEffects).toBe(false);
+      expect(manifest.engines).toEqual({ node: '>=20' });
+    });
+
+    it('ships the build, README, LICENSE and CHANGELOG, without source maps', () => {
+      const bin = manifest.bin === undefined ? [] : ['bin'];
+      expect(manifest.files).toEqual([
+        ...bin,
+        'dist',
+        '!dist/**/*.map',
+        'README.md',
+        'LICENSE',
+        'CHANGELOG.md',
+      ]);
+      expect(existsSync(join(packageDir, 'README.md'))).toBe(true);
+    });
+
+    it('depends at run time on published @wsgate packages only, each by a caret range', () => {
+      const dependencies = (manifest.dependencies ?? {}) as Record<string, string>;
+      for (const [dependency, range] of Object.entries(dependencies)) {
+        const target = byName.get(dependency);
+        expect(target, `${dependency} is not a published workspace package`).toBeDefined();
+        expect(range).toBe(`^${target?.manifest.version}`);
+      }
+      expect(Object.keys(dependencies)).toEqual(name === '@wsgate/core' ? [] : ['@wsgate/core']);
+    });
+
+    it('takes its framework as a peer dependency with the majors it supports', () => {
+      expect(manifest.peerDependencies ?? {}).toEqual(FRAMEWORK_PEERS[name] ?? {});
+      const devDependencies = (manifest.devDependencies ?? {}) as Record<string, string>;
+      const meta = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+      for (const peer of Object.keys(FRAMEWORK_PEERS[name] ?? {})) {
+        // Typings matter to TypeScript users only: npm must not require them of everyone.
+        if (peer.startsWith('@types/')) expect(meta[peer], peer).toEqual({ optional: true });
+        expect(devDependencies[peer], `${peer} is tested, so it is a dev dependency too`).toEqual(
+          expect.any(String),
+        );
+      }
+    });
+  },
+);
