@@ -11,6 +11,7 @@ table per category, then every case that is not OK. Writes conformance/results/<
   --serve wsgate|ws     start an in-process echo server (ours or the ws package) instead of a URL
   --cases 6.4.*,9       only these ids ('6.4.1'), prefixes ('6.4.*') or categories ('9')
   --max-payload BYTES   the target's message limit (default 16777216, the demo contract's)
+  --full-counts         send Autobahn's 1000 messages per 12.x/13.x case (slow) instead of a sample
   --target NAME         the report's name (default: from the URL, or the served package)
   --no-write            do not write the JSON report
   --list                list the cases and exit`;
@@ -20,6 +21,7 @@ interface Args {
   serve: string | undefined;
   cases: string[] | undefined;
   maxPayload: number | undefined;
+  fullCounts: boolean;
   target: string | undefined;
   write: boolean;
   list: boolean;
@@ -32,6 +34,7 @@ function parseArgs(argv: readonly string[]): Args {
     serve: undefined,
     cases: undefined,
     maxPayload: undefined,
+    fullCounts: false,
     target: undefined,
     write: true,
     list: false,
@@ -47,6 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (arg === '--serve') args.serve = value();
     else if (arg === '--cases') args.cases = value().split(',').filter(Boolean);
     else if (arg === '--max-payload') args.maxPayload = Number(value());
+    else if (arg === '--full-counts') args.fullCounts = true;
     else if (arg === '--target') args.target = value();
     else if (arg === '--no-write') args.write = false;
     else if (arg === '--list') args.list = true;
@@ -103,6 +107,7 @@ export async function main(argv: readonly string[], servers?: Servers): Promise<
     const report = await runConformance(url, {
       include: args.cases,
       maxMessageBytes: args.maxPayload,
+      fullCounts: args.fullCounts,
       target: args.target ?? (server === undefined ? undefined : `${server.name}-in-process`),
       onResult: (result: CaseResult) => {
         done++;

@@ -199,20 +199,20 @@ export function checkDeflateAnswer(
   }
   let clientBits =
     typeof response.clientMaxWindowBits === 'number' ? response.clientMaxWindowBits : 15;
-  let clientNoContextTakeover = response.clientNoContextTakeover;
   for (const offer of candidates) {
     // RFC 7692 §7.1.2.2: an offered value is the client's own promise.
     if (typeof offer.clientMaxWindowBits === 'number') {
       clientBits = Math.min(clientBits, offer.clientMaxWindowBits);
     }
-    // RFC 7692 §7.1.1.2: so is an offered client_no_context_takeover.
-    if (offer.clientNoContextTakeover) clientNoContextTakeover = true;
   }
   return {
     accepted: true,
     agreement: {
       serverNoContextTakeover: response.serverNoContextTakeover,
-      clientNoContextTakeover,
+      // RFC 7692 §7.1.1.2: an offered client_no_context_takeover is only a hint; the answer's is
+      // binding. Autobahn's client keeps its compression context unless the answer has it, so a
+      // server that relies on the hint without answering it fails there: this client does the same.
+      clientNoContextTakeover: response.clientNoContextTakeover,
       serverMaxWindowBits: response.serverMaxWindowBits ?? 15,
       clientMaxWindowBits: clientBits,
     },

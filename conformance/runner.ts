@@ -46,6 +46,8 @@ export interface RunOptions {
   readonly include?: readonly string[] | undefined;
   /** The target's message limit (the demo contract's MAX_PAYLOAD); 16 MiB by default. */
   readonly maxMessageBytes?: number | undefined;
+  /** Autobahn's message counts (1000 per 12.x and 13.x case) instead of a sample; slow. */
+  readonly fullCounts?: boolean | undefined;
   /** Bound on one case, unless the case sets its own; 10 s by default. */
   readonly caseTimeoutMs?: number | undefined;
   /** How long the server gets to answer a close or fail the connection; 2 s by default. */
@@ -78,7 +80,7 @@ export function parseTarget(url: string): Target {
     host,
     port,
     path: `${parsed.pathname || '/'}${parsed.search}`,
-    hostHeader: parsed.port === '' ? parsed.hostname : `${parsed.hostname}:${parsed.port}`,
+    hostHeader: `${parsed.hostname}:${port}`,
   };
 }
 
@@ -161,9 +163,12 @@ class CaseConnection {
       const socket = connect({ host: target.host, port: target.port });
       socket.setNoDelay(true);
       const key = newHandshakeKey();
-      let head = `GET ${target.path} HTTP/1.1\r\nHost: ${target.hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`;
+      // The request Autobahn's fuzzing client writes: Host always with its port, "WebSocket"
+      // capitalised (header values are compared case-insensitively, RFC 6455 §4.2.1), cache
+      // headers for proxies, the offers joined by ", ", and the version last.
+      let head = `GET ${target.path} HTTP/1.1\r\nUser-Agent: wsgate-conformance\r\nHost: ${target.hostHeader}\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nSec-WebSocket-Key: ${key}\r\n`;
       if (offer !== undefined) head += `Sec-WebSocket-Extensions: ${offer}\r\n`;
-      head += '\r\n';
+      head += 'Sec-WebSocket-Version: 13\r\n\r\n';
       let received = Buffer.alloc(0);
       const timer = setTimeout(
         () => fail(new HandshakeFailure('no handshake answer in time')),
@@ -709,11 +714,13 @@ export async function runCase(
 ): Promise<CaseResult> {
   const started = performance.now();
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-  const deadline =
-    started + (testCase.timeoutMs ?? options.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS);
   const context: CaseContext = {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    fullCounts: options.fullCounts,
   };
+  const caseTimeoutMs =
+    typeof testCase.timeoutMs === 'function' ? testCase.timeoutMs(context) : testCase.timeoutMs;
+  const deadline = started + (caseTimeoutMs ?? options.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS);
   const result = (
     verdict: Verdict,
     reason: string,

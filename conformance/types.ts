@@ -124,6 +124,8 @@ export interface CaseScript {
 export interface CaseContext {
   /** The target's message size limit (the demo contract's MAX_PAYLOAD, 16 MiB by default). */
   readonly maxMessageBytes: number;
+  /** Send as many messages as Autobahn does (1000 per 12.x and 13.x case) instead of a sample. */
+  readonly fullCounts?: boolean | undefined;
 }
 
 export interface ConformanceCase {
@@ -135,7 +137,7 @@ export interface ConformanceCase {
   /** Sec-WebSocket-Extensions sent in the handshake. */
   readonly offer?: string | undefined;
   /** Bound on the whole case (handshake to TCP close); the runner's default when left out. */
-  readonly timeoutMs?: number | undefined;
+  readonly timeoutMs?: number | ((context: CaseContext) => number) | undefined;
   readonly script: (context: CaseContext) => CaseScript;
 }
 

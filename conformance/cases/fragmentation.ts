@@ -30,14 +30,13 @@ const twoFragments = (): FrameSpec[] => [
 ];
 const withPing = (): FrameSpec[] => [
   text('fragment1', { fin: false }),
-  ping('pongme 2!'),
+  ping('ping payload'),
   continuation('fragment2'),
 ];
-/** A continuation frame with nothing to continue, then a valid fragmented text message. */
+/** A continuation frame with nothing to continue, then a valid unfragmented text message. */
 const strayContinuation = (fin: boolean): FrameSpec[] => [
   continuation('non-continuation payload', { fin }),
-  text('Hello, world!', { fin: false }),
-  continuation('Hello, world!'),
+  text('Hello, world!'),
 ];
 
 /** Autobahn 5.19/5.20: 5 fragments, pings after the 2nd and 4th, with pauses. */
@@ -97,22 +96,27 @@ export const fragmentationCases: ConformanceCase[] = [
     '5',
     '5.6',
     'Send a text message in 2 fragments with a ping between; the pong comes first, then the echo.',
-    () => script([send(...withPing())], [pong('pongme 2!'), echoText('fragment1fragment2')], CLEAN),
+    () =>
+      script([send(...withPing())], [pong('ping payload'), echoText('fragment1fragment2')], CLEAN),
   ),
   defineCase('5', '5.7', 'As 5.6, in frame-wise chops.', () =>
     script(
       [framewise(10, ...withPing())],
-      [pong('pongme 2!'), echoText('fragment1fragment2')],
+      [pong('ping payload'), echoText('fragment1fragment2')],
       CLEAN,
     ),
   ),
   defineCase('5', '5.8', 'As 5.6, in octet-wise chops.', () =>
-    script([octetwise(...withPing())], [pong('pongme 2!'), echoText('fragment1fragment2')], CLEAN),
+    script(
+      [octetwise(...withPing())],
+      [pong('ping payload'), echoText('fragment1fragment2')],
+      CLEAN,
+    ),
   ),
   defineCase(
     '5',
     '5.9',
-    'Send a continuation frame (FIN set) with nothing to continue, then a text message; the connection is failed.',
+    'Send a continuation frame (FIN set) with nothing to continue, then a text message; the connection is failed, nothing is echoed.',
     () => script([send(...strayContinuation(true))], [], fail()),
   ),
   defineCase('5', '5.10', 'As 5.9, in frame-wise chops.', () =>
@@ -136,7 +140,7 @@ export const fragmentationCases: ConformanceCase[] = [
   defineCase(
     '5',
     '5.15',
-    'Send a text message in 2 fragments, then continuation frames with nothing to continue; the text is echoed, then failed.',
+    'Send a text message in 2 fragments, a continuation (FIN clear) with nothing to continue, then a text message; the first text is echoed, then failed.',
     () =>
       script(
         [
@@ -144,7 +148,7 @@ export const fragmentationCases: ConformanceCase[] = [
             text('fragment1', { fin: false }),
             continuation('fragment2'),
             continuation('fragment3', { fin: false }),
-            continuation('fragment4'),
+            text('fragment4'),
           ),
         ],
         [echoText('fragment1fragment2')],
@@ -154,12 +158,12 @@ export const fragmentationCases: ConformanceCase[] = [
   defineCase(
     '5',
     '5.16',
-    'Send twice: a continuation (FIN clear), a continuation (FIN set), a text message; the connection is failed.',
+    'Send twice: a continuation (FIN clear) with nothing to continue, then a text message in 2 fragments; the connection is failed.',
     () => {
       const round = [
         continuation('fragment1', { fin: false }),
-        continuation('fragment2'),
-        text('fragment3'),
+        text('fragment2', { fin: false }),
+        continuation('fragment3'),
       ];
       return script([send(...round, ...round)], [], fail());
     },
@@ -167,9 +171,13 @@ export const fragmentationCases: ConformanceCase[] = [
   defineCase(
     '5',
     '5.17',
-    'Send twice: a continuation (FIN set), a continuation (FIN set), a text message; the connection is failed.',
+    'Send twice: a continuation (FIN set) with nothing to continue, then a text message in 2 fragments; the connection is failed.',
     () => {
-      const round = [continuation('fragment1'), continuation('fragment2'), text('fragment3')];
+      const round = [
+        continuation('fragment1'),
+        text('fragment2', { fin: false }),
+        continuation('fragment3'),
+      ];
       return script([send(...round, ...round)], [], fail());
     },
   ),

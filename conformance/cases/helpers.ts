@@ -22,7 +22,10 @@ export function defineCase(
   id: string,
   description: string,
   script: (context: CaseContext) => CaseScript,
-  extra: { readonly offer?: string; readonly timeoutMs?: number } = {},
+  extra: {
+    readonly offer?: string;
+    readonly timeoutMs?: number | ((context: CaseContext) => number);
+  } = {},
 ): ConformanceCase {
   return { id, category, description, script, ...extra };
 }

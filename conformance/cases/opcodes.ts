@@ -51,7 +51,7 @@ function autobahnPatterns(group: '4.1' | '4.2', opcodes: readonly number[]): Con
       `Send a text message, a frame with reserved opcode ${d} and a payload, then a ping; the text is echoed, then failed.`,
       () =>
         script(
-          [send(text('Hello, world!'), frame(d, 'reserved opcode payload'), ping())],
+          [send(text('Hello, world!'), frame(d, 'Hello, world!'), ping())],
           [echoText('Hello, world!')],
           fail(),
         ),
@@ -62,7 +62,7 @@ function autobahnPatterns(group: '4.1' | '4.2', opcodes: readonly number[]): Con
       `As ${group}.4 with opcode ${e}, sent in octet-wise chops; the text is echoed, then failed.`,
       () =>
         script(
-          [octetwise(text('Hello, world!'), frame(e, 'reserved opcode payload'), ping())],
+          [octetwise(text('Hello, world!'), frame(e, 'Hello, world!'), ping())],
           [echoText('Hello, world!')],
           fail(),
         ),

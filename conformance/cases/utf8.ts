@@ -105,10 +105,10 @@ function basics(): ConformanceCase[] {
     defineCase(
       '6',
       '6.2.2',
-      'As 6.2.1 in 2 fragments cut on a character boundary; it is echoed.',
+      'As 6.2.1 in 2 fragments cut on a character boundary (after "ä"); it is echoed.',
       () =>
         script(
-          [send(text(HELLO.subarray(0, 12), { fin: false }), continuation(HELLO.subarray(12)))],
+          [send(text(HELLO.subarray(0, 15), { fin: false }), continuation(HELLO.subarray(15)))],
           [echoText(HELLO)],
           CLEAN,
         ),
@@ -249,7 +249,12 @@ function kuhn(): ConformanceCase[] {
     }
   }
   return [
+    // 6.5.1-6.5.5 as Autobahn: one character of each length between ASCII words, then κόσμε.
     ...group('6.5', 'Valid UTF-8 sample', [
+      [Buffer.from('hello$world').toString('hex'), true],
+      [Buffer.from('hello\u00a2world').toString('hex'), true],
+      [Buffer.from('hello\u20acworld').toString('hex'), true],
+      [Buffer.from('hello\u{24b62}world').toString('hex'), true],
       [KOSME.toString('hex'), true],
       [HELLO.toString('hex'), true],
       [Buffer.from('こんにちは世界').toString('hex'), true],
@@ -354,8 +359,15 @@ function kuhn(): ConformanceCase[] {
       ['ed af bf ed bf bf', false],
     ]),
     ...group('6.22', 'Noncharacter code point (valid UTF-8)', nonCharacters),
-    ...group('6.23', 'Other valid sequence', [
+    // 6.23.1-6.23.7 as Autobahn: the Specials block, U+FFF9 to U+FFFF (all valid UTF-8).
+    ...group('6.23', 'Unicode special or other valid sequence', [
+      ['ef bf b9', true],
+      ['ef bf ba', true],
+      ['ef bf bb', true],
+      ['ef bf bc', true],
       ['ef bf bd', true],
+      ['ef bf be', true],
+      ['ef bf bf', true],
       ['ef bb bf', true],
       [`ef bb bf ${Buffer.from('after a BOM').toString('hex')}`, true],
       ['61 00 62', true],

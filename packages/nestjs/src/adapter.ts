@@ -1,20 +1,10 @@
-import {
-  createServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { INestApplicationContext, WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
 import {
-  answerRefusalLookup,
   defaultRefusalJournal,
-  fromIncomingMessage,
-  logEventFor,
-  type RefusalJournal,
-  refusalForPlainRequest,
-  sendRefusal,
+  listenForUpgrades,
+  UpgradeRouter,
   WebSocketServer,
 } from '@wsgate/core';
 import { type WsgateClient, WsgateServer } from './gateway-server.js';
@@ -24,7 +14,6 @@ import type { WsgateAdapterOptions, WsgateGatewayOptions, WsgateMessageParser } 
 
 // --- types ------------------------------------------------------------------------------
 
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 type NestTransform = Parameters<WebSocketAdapter['bindMessageHandlers']>[2];
 
 /** Gateways without a port share the application's HTTP server (Nest's convention). */
@@ -35,106 +24,6 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 3_000;
 function normalizePath(path: string | undefined): string {
   if (!path) return '/';
   return `/${path.replace(/\/+$/, '')}`.replace(/\/+/g, '/');
-}
-
-function pathOf(url: string | undefined): string {
-  const target = url ?? '/';
-  const queryStart = target.indexOf('?');
-  return queryStart === -1 ? target : target.slice(0, queryStart);
-}
-
-// --- one upgrade listener per HTTP server ---------------------------------------------
-
-/** What the request hook in front of the app's router answers. */
-interface PlainRequests {
-  /** 426 (or the exact fault) for a plain request to a gateway's path. */
-  readonly refuse: boolean;
-  /** `GET /.well-known/wsgate/refusal?attempt=ID`, from this journal. */
-  readonly lookup: RefusalJournal | undefined;
-}
-
-/** Dispatches the upgrades of one HTTP server by path to the gateways' core servers. */
-class UpgradeHost {
-  readonly servers: WsgateServer[] = [];
-  /** Refuses, with its log and journal, what no gateway serves. */
-  private readonly fallback: WebSocketServer;
-  private readonly detachers: (() => void)[] = [];
-
-  constructor(
-    readonly http: HttpServer,
-    fallback: WebSocketServer,
-    readonly plain: PlainRequests,
-    intercept: boolean,
-  ) {
-    this.fallback = fallback;
-    const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
-      this.upgrade(request, socket, head);
-    http.on('upgrade', onUpgrade);
-    this.detachers.push(() => http.off('upgrade', onUpgrade));
-    if (intercept) {
-      // Runs before the framework's router, which would answer a gateway's path with its 404.
-      const previous = http.listeners('request') as RequestListener[];
-      const onRequest: RequestListener = (request, response) => {
-        if (this.answerPlain(request, response)) return;
-        for (const listener of previous) listener.call(http, request, response);
-      };
-      http.removeAllListeners('request');
-      http.on('request', onRequest);
-      this.detachers.push(() => {
-        http.off('request', onRequest);
-        for (const listener of previous) http.on('request', listener);
-      });
-    }
-  }
-
-  /** Exact paths first; a gateway on its own port without a path takes the rest. */
-  serverFor(path: string): WsgateServer | undefined {
-    return (
-      this.servers.find((server) => server.path === path) ??
-      this.servers.find((server) => server.path === undefined)
-    );
-  }
-
-  /** The refusal lookup, and 426 for a plain request to a gateway's path; false otherwise. */
-  answerPlain(request: IncomingMessage, response: ServerResponse): boolean {
-    if (
-      this.plain.lookup !== undefined &&
-      answerRefusalLookup(request, response, this.plain.lookup)
-    )
-      return true;
-    if (!this.plain.refuse || this.serverFor(pathOf(request.url)) === undefined) return false;
-    const { code, detail } = refusalForPlainRequest(request);
-    sendRefusal(response, code, { detail, accept: request.headers.accept });
-    return true;
-  }
-
-  detach(): Promise<void> {
-    for (const detach of this.detachers) detach();
-    return this.fallback.close();
-  }
-
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const handshake = fromIncomingMessage(request);
-    const server = this.serverFor(handshake.path);
-    if (server === undefined) {
-      // 404 WSG_PATH_NOT_FOUND: at once, or after a grace period if other upgrade listeners exist.
-      this.fallback.refuseUnhandled(this.http, handshake, socket);
-      return;
-    }
-    server.core.handleUpgrade(handshake, socket, head).catch((error: unknown) => {
-      // Core answers every refusal itself; a rejection here is a bug, and the socket's state
-      // (101 written or not) is unknown, so it can only be cut. Logged, never silent.
-      server.messaging.onLog?.({
-        ...logEventFor('WSG_INTERNAL_ERROR', {
-          remoteAddress: handshake.remoteAddress,
-          path: handshake.path,
-        }),
-        event: 'wsgate.handshake.failed',
-        detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      socket.destroy();
-    });
-  }
 }
 
 // --- adapter ----------------------------------------------------------------------------
@@ -149,8 +38,11 @@ export class WsgateAdapter
 {
   private readonly app: INestApplicationContext | undefined;
   private readonly appServer: HttpServer | undefined;
-  private readonly hosts = new Map<HttpServer, UpgradeHost>();
-  private readonly ownServers = new Map<number, HttpServer>();
+  /**
+   * One upgrade listener per HTTP server, dispatching by exact path: the app's, and one on each
+   * port of its own a gateway names (shared by every gateway on it), keyed by that port.
+   */
+  private readonly routers = new Map<HttpServer | number, UpgradeRouter>();
   private readonly servers = new Set<WsgateServer>();
   private messageParser: WsgateMessageParser | undefined;
   private hooksGuarded = false;
@@ -194,11 +86,10 @@ export class WsgateAdapter
       guardLifecycleHooks(this.app);
     }
     const onAppServer = port === APP_SERVER_PORT;
-    const http = onAppServer ? this.requireAppServer() : this.ownServer(port, options.host);
-    const host = this.hostFor(http, onAppServer);
+    const router = this.routerFor(port, options.host);
     const path =
       onAppServer || options.path !== undefined ? normalizePath(options.path) : undefined;
-    if (host.servers.some((server) => server.path === path)) {
+    if (router.has(path)) {
       throw new Error(
         `@wsgate/nestjs: two gateways serve ${path ?? 'every path'} on ${onAppServer ? "the app's HTTP server" : `port ${port}`} with differently written paths; write the path the same way in each @WebSocketGateway so that Nest lets them share one server.`,
       );
@@ -238,7 +129,7 @@ export class WsgateAdapter
       closeOnError,
       onLog: serverOptions.onLog,
     });
-    host.servers.push(server);
+    router.add(path, core);
     this.servers.add(server);
     return server;
   }
@@ -279,70 +170,46 @@ export class WsgateAdapter
   /** Called by app.close() last: closes what is left, the gateways' own ports, the listeners. */
   async dispose(): Promise<void> {
     await Promise.all([...this.servers].map((server) => this.close(server)));
-    await Promise.all([...this.hosts.values()].map((host) => host.detach()));
-    this.hosts.clear();
-    await Promise.all(
-      [...this.ownServers.values()].map(
-        (http) =>
-          new Promise<void>((resolve) => {
-            http.close(() => resolve());
-            http.closeAllConnections();
-          }),
-      ),
-    );
-    this.ownServers.clear();
+    const routers = [...this.routers.values()];
+    this.routers.clear();
+    // Also closes the gateways' own ports.
+    await Promise.all(routers.map((router) => router.close()));
   }
 
   // --- HTTP servers ---------------------------------------------------------------------
+
+  /** The router of the app's HTTP server (port 0), or of a gateway's own port (made here). */
+  private routerFor(port: number, hostname: string | undefined): UpgradeRouter {
+    const appServer = port === APP_SERVER_PORT ? this.requireAppServer() : undefined;
+    const key = appServer ?? port;
+    let router = this.routers.get(key);
+    if (router !== undefined) return router;
+    const { refusePlainRequests, refusalLookup, refusalJournal } = this.options;
+    const options = {
+      fallback: this.options,
+      refusePlainRequests: appServer === undefined || refusePlainRequests !== false,
+      refusalLookup:
+        refusalLookup === false ? undefined : (refusalJournal ?? defaultRefusalJournal),
+    };
+    if (appServer !== undefined) {
+      // In front of the app's router, which would answer a gateway's path with its 404.
+      router = new UpgradeRouter(appServer, { ...options, interceptRequests: true });
+    } else {
+      router = listenForUpgrades(port, hostname, options);
+      router.http.on('error', (error) => {
+        throw new Error(`@wsgate/nestjs: cannot serve the gateway port ${port}: ${error.message}`, {
+          cause: error,
+        });
+      });
+    }
+    this.routers.set(key, router);
+    return router;
+  }
 
   private requireAppServer(): HttpServer {
     if (this.appServer !== undefined) return this.appServer;
     throw new Error(
       '@wsgate/nestjs: this gateway has no port of its own and the adapter has no HTTP server. Construct the adapter with the application (new WsgateAdapter(app)) or give the gateway a port.',
     );
-  }
-
-  private hostFor(http: HttpServer, onAppServer: boolean): UpgradeHost {
-    let host = this.hosts.get(http);
-    if (host === undefined) {
-      const { verifyUpgrade: _verify, handshakeGuards: _guards, ...fallbackOptions } = this.options;
-      const plain: PlainRequests = {
-        refuse: !onAppServer || this.options.refusePlainRequests !== false,
-        lookup:
-          this.options.refusalLookup === false
-            ? undefined
-            : (this.options.refusalJournal ?? defaultRefusalJournal),
-      };
-      host = new UpgradeHost(
-        http,
-        new WebSocketServer(fallbackOptions),
-        plain,
-        onAppServer && (plain.refuse || plain.lookup !== undefined),
-      );
-      this.hosts.set(http, host);
-    }
-    return host;
-  }
-
-  /** A gateway with a port of its own gets an HTTP server there, shared by every gateway on it. */
-  private ownServer(port: number, hostname: string | undefined): HttpServer {
-    const existing = this.ownServers.get(port);
-    if (existing !== undefined) return existing;
-    const http = createServer((request, response) => {
-      if (this.hosts.get(http)?.answerPlain(request, response)) return;
-      sendRefusal(response, 'WSG_PATH_NOT_FOUND', {
-        detail: `no WebSocket endpoint at ${pathOf(request.url)}`,
-        accept: request.headers.accept,
-      });
-    });
-    http.on('error', (error) => {
-      throw new Error(`@wsgate/nestjs: cannot serve the gateway port ${port}: ${error.message}`, {
-        cause: error,
-      });
-    });
-    if (hostname === undefined) http.listen(port);
-    else http.listen(port, hostname);
-    this.ownServers.set(port, http);
-    return http;
   }
 }

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { CanActivate, ExecutionContext, INestApplicationContext, Type } from '@nestjs/common';
 import {
+  corsOriginPolicy,
   type HandshakeRequest,
-  isErrorCode,
+  handshakeErrorRefusal,
   type OriginPolicy,
+  refusalForClientError,
   type ServerOptions,
   type UpgradeRefusal,
 } from '@wsgate/core';
@@ -19,30 +21,7 @@ export function originPolicy(
   origins: OriginPolicy | undefined,
   cors: { readonly origin?: CorsOrigin } | boolean | undefined,
 ): OriginPolicy | undefined {
-  if (origins !== undefined) return origins;
-  const origin = typeof cors === 'object' ? cors.origin : undefined;
-  if (origin === undefined || origin === true || origin === '*') return undefined;
-  if (origin === false) {
-    throw new Error(
-      '@wsgate/nestjs: cors.origin false does not say which browser origins may open a WebSocket. Use origins: [] to refuse every Origin, or leave cors out to allow all.',
-    );
-  }
-  if (typeof origin === 'string') return [origin];
-  if (typeof origin === 'function') {
-    if (origin.length > 1) {
-      throw new Error(
-        '@wsgate/nestjs: cors.origin as a callback (origin, done) is not supported: pass a predicate (origin) => boolean.',
-      );
-    }
-    return origin;
-  }
-  const list = origin instanceof RegExp ? [origin] : origin;
-  return (value) =>
-    list.some((item) => {
-      if (typeof item === 'string') return item === value;
-      item.lastIndex = 0;
-      return item.test(value);
-    });
+  return origins ?? corsOriginPolicy(typeof cors === 'object' ? cors.origin : undefined);
 }
 
 /** Guard classes come from the app's container (so they get their dependencies). */
@@ -133,40 +112,34 @@ function settle(value: unknown): Promise<unknown> {
   });
 }
 
-/** A guard's exception as a refusal; anything else is rethrown, which core answers with 500. */
+/**
+ * A guard's exception as a refusal: a WsgateError's code, an HttpException's 4xx (its message as
+ * the detail), a WsException as 403. Anything else is rethrown, which core answers with 500.
+ */
 export function refusalFor(error: unknown, challenge: string): UpgradeRefusal {
-  const fault = error as {
-    code?: unknown;
-    kind?: unknown;
-    detail?: unknown;
-    message?: unknown;
-    getStatus?: () => unknown;
-    getError?: unknown;
-  } | null;
+  const fault = error as { message?: unknown; getStatus?: unknown; getError?: unknown } | null;
   const message = typeof fault?.message === 'string' ? fault.message : undefined;
-  // A WsgateError, matched by shape: an app's CommonJS copy of core is another class.
-  if (isErrorCode(fault?.code) && fault?.kind === 'handshake') {
-    return {
-      refuse: fault.code,
-      ...(typeof fault.detail === 'string' ? { detail: fault.detail } : {}),
-    };
-  }
   const status = typeof fault?.getStatus === 'function' ? fault.getStatus() : undefined;
-  const detail = message === undefined ? {} : { detail: message };
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (status === 401) {
-      return {
-        refuse: 'WSG_AUTH_REQUIRED',
-        ...detail,
-        status,
-        headers: { 'WWW-Authenticate': challenge },
-      };
-    }
-    if (status === 404) return { refuse: 'WSG_PATH_NOT_FOUND', ...detail };
-    return { refuse: 'WSG_FORBIDDEN', ...detail, status };
-  }
-  if (typeof fault?.getError === 'function') return { refuse: 'WSG_FORBIDDEN', ...detail };
-  throw error;
+  const refusal =
+    handshakeErrorRefusal(error) ??
+    (typeof status === 'number'
+      ? refusalForClientError(
+          status,
+          message,
+          status === 401 ? { 'WWW-Authenticate': challenge } : {},
+        )
+      : undefined) ??
+    (typeof fault?.getError === 'function'
+      ? { code: 'WSG_FORBIDDEN' as const, detail: message, headers: {} }
+      : undefined);
+  if (refusal === undefined) throw error;
+  const { code, detail, headers } = refusal;
+  return {
+    refuse: code,
+    ...(detail === undefined ? {} : { detail }),
+    ...(refusal.status === undefined ? {} : { status: refusal.status }),
+    headers,
+  };
 }
 
 /** The adapter's and the gateway's hooks, then their guards: the first refusal wins. */

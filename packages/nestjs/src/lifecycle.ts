@@ -1,7 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { logEventFor } from '@wsgate/core';
+import { eventErrorMessage } from '@wsgate/core';
 import { WsgateClient } from './gateway-server.js';
-import { errorMessage } from './messages.js';
 
 // --- types ------------------------------------------------------------------------------
 
@@ -66,16 +65,11 @@ function guard(instance: Record<string, unknown>, name: (typeof HOOKS)[number]):
 }
 
 function hookFailed(client: WsgateClient, where: string, error: unknown): void {
-  client.server.messaging.onLog?.({
-    ...logEventFor('WSG_INTERNAL_ERROR', {
-      remoteAddress: client.connection.remoteAddress,
-      path: client.handshake.path,
-    }),
-    event: 'wsgate.connection.handler_failed',
-    detail: `${where} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  });
+  client.logFailure(
+    `${where} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   if (!client.isOpen) return;
   // As for a message handler's unhandled error: nothing of the error reaches the client.
-  client.send(errorMessage('WSG_INTERNAL_ERROR', 'Internal server error'));
+  client.send(eventErrorMessage('WSG_INTERNAL_ERROR', 'Internal server error'));
   client.fail('WSG_INTERNAL_ERROR', 'the connection handler failed');
 }

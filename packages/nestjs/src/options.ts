@@ -1,45 +1,30 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type { MessageData, ServerOptions } from '@wsgate/core';
+import type {
+  CloseOnError,
+  CorsOrigin,
+  EventMessage,
+  EventParser,
+  ServerOptions,
+} from '@wsgate/core';
 
 /** What a message parser makes of one WebSocket message: an event and its data. */
-export interface ParsedMessage {
-  readonly event: string;
-  readonly data?: unknown;
-}
+export type ParsedMessage = EventMessage;
 
 /**
  * Turns a raw message into `{ event, data }` (like WsAdapter's `messageParser`). Throw to report
  * the message as WSG_MESSAGE_MALFORMED (the error's message becomes the detail); return nothing
  * to drop it on purpose.
  */
-export type WsgateMessageParser = (
-  data: MessageData,
-  isBinary: boolean,
-  // biome-ignore lint/suspicious/noConfusingVoidType: a parser that returns nothing drops the message.
-) => ParsedMessage | undefined | void;
+export type WsgateMessageParser = EventParser;
 
 /** A guard run before the 101: a provider class (resolved from the app) or an instance. */
 export type HandshakeGuard = Type<CanActivate> | CanActivate;
 
-/** Which errors also close the connection, after the error message: none by default. */
-export interface CloseOnError {
-  /** A WsException (or any `exception` a filter emits): close 1008 WSG_POLICY_VIOLATION. */
-  readonly exception?: boolean;
-  /** An unhandled error in a handler: close 1011 WSG_INTERNAL_ERROR. */
-  readonly internal?: boolean;
-  /** A message the parser cannot read: close 1008 WSG_MESSAGE_MALFORMED. */
-  readonly malformed?: boolean;
-  /** An event no handler subscribes to: close 1008 WSG_EVENT_UNHANDLED. */
-  readonly unhandledEvent?: boolean;
-}
-
-/** socket.io's `cors.origin`, as far as it means something for a WebSocket handshake. */
-export type CorsOrigin =
-  | boolean
-  | string
-  | RegExp
-  | readonly (string | RegExp)[]
-  | ((origin: string) => boolean);
+// Core's types, under this package's names: `CloseOnError`, which errors also close the
+// connection after the error message (none by default; `exception` is a WsException, or any
+// `exception` a filter emits: close 1008), and `CorsOrigin`, socket.io's `cors.origin` as far as
+// it means something for a WebSocket handshake.
+export type { CloseOnError, CorsOrigin };
 
 /** What both the adapter and a gateway may set; a gateway's value wins. */
 export interface WsgateSharedOptions extends Omit<ServerOptions, 'path'> {

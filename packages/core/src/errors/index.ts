@@ -8,6 +8,10 @@ export {
   truncateUtf8,
 } from './close-reason.js';
 export { renderErrorDocs } from './docs.js';
+export type { CloseOnError, EventErrorData, EventErrorExtra } from './event-error.js';
+export { closesOnError, ERROR_EVENT, eventErrorMessage } from './event-error.js';
+export type { ErrorRefusal, HttpErrorFields } from './http-error.js';
+export { handshakeErrorRefusal, readHttpError, refusalForClientError } from './http-error.js';
 export type { HttpRefusal, RefusalOptions } from './http-refusal.js';
 export {
   buildRefusal,

@@ -5,8 +5,9 @@ import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
 import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
+import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
-import { SessionState, WebSocketSession } from '../protocol/session.js';
+import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
 
 export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
@@ -67,7 +68,45 @@ export interface ConnectionEvents {
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-const kConnection = Symbol('wsgate.connection');
+/**
+ * What a connection needs of its options, defaults applied. A server resolves them once and
+ * shares them between its connections and their sessions (memory per idle connection). Internal.
+ */
+export interface ConnectionSettings extends SessionOptions {
+  readonly allocate: Allocate;
+  readonly textAsString: boolean;
+  readonly closeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxBufferedBytes: number;
+  readonly slowConsumerPolicy: SlowConsumerPolicy;
+  readonly log: ((event: LogEvent) => void) | undefined;
+}
+
+/** The settings of `options` (all but its subprotocol, extensions and compression). Internal. */
+export function resolveConnectionSettings(options: ConnectionOptions): ConnectionSettings {
+  return {
+    side: options.side,
+    maxMessageBytes: options.maxMessageBytes,
+    autoPong: options.autoPong,
+    allocate: Buffer.allocUnsafe,
+    compression: undefined,
+    textAsString: (options.textAs ?? 'string') === 'string',
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? 0,
+    maxMessagesPerSecond: options.maxMessagesPerSecond ?? 0,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    slowConsumerPolicy: options.slowConsumerPolicy ?? 'close',
+    log: options.log,
+  };
+}
+
+/**
+ * Where a socket keeps what owns it: a standalone server's pending handshake (server.ts), then
+ * its connection. One slot for both keeps every socket a field smaller. Internal.
+ */
+export const kSocketOwner = Symbol('wsgate.owner');
+const kConnection = kSocketOwner;
 type OwnedSocket = Duplex & { [kConnection]?: WebSocketConnection };
 
 // Listeners are shared by every socket and find their connection through a symbol, so that a
@@ -116,6 +155,16 @@ function joinPieces(pieces: Uint8Array[], start: number, end: number, bytes: num
   return joined;
 }
 
+/**
+ * A connection's table of listeners. EventEmitter keeps them in an object without a prototype,
+ * which V8 stores as a hash table (about 160 bytes once a listener is added); objects from this
+ * constructor keep V8's compact layout (about 40 bytes for two events, the layout shared by
+ * every connection), and still have no Object.prototype behind them, so that an event named
+ * "toString" has no listeners. Memory per idle connection.
+ */
+const ListenerTable = function ListenerTable() {} as unknown as new () => object;
+ListenerTable.prototype = Object.create(null);
+
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -131,12 +180,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   private readonly socket: OwnedSocket;
   private readonly session: WebSocketSession;
-  private readonly textAsString: boolean;
-  private readonly closeTimeoutMs: number;
-  private readonly maxMessagesPerSecond: number;
-  private readonly maxBufferedBytes: number;
-  private readonly slowConsumerPolicy: SlowConsumerPolicy;
-  private readonly log: ((event: LogEvent) => void) | undefined;
+  private readonly settings: ConnectionSettings;
   private readyStateValue: ReadyState = ReadyState.open;
   private flushScheduled = false;
   /** True while a received chunk is parsed: its end writes what was sent meanwhile. */
@@ -148,36 +192,39 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   private idleTimer: NodeJS.Timeout | undefined;
   private failure: WsgateError | undefined;
   private socketError: Error | undefined;
-  private rateWindowStart = 0;
-  private rateCount = 0;
+  /** With `maxMessagesPerSecond`: when the current one-second window began, and its messages. */
+  private rate: { windowStart: number; count: number } | undefined;
 
-  constructor(socket: Duplex, options: ConnectionOptions) {
+  /**
+   * `settings`, when given, stand for every option but the subprotocol, extensions and
+   * compression (a server passes the ones it resolved once for all its connections).
+   */
+  constructor(
+    socket: Duplex,
+    options: ConnectionOptions,
+    settings: ConnectionSettings = resolveConnectionSettings(options),
+  ) {
     super();
+    // No listener exists yet: EventEmitter finds its table through `_events` (as Node's streams
+    // rely on too) and replaces it with a fresh one of its own when the last listener goes.
+    (this as unknown as { _events: object })._events = new ListenerTable();
     this.socket = socket as OwnedSocket;
     this.protocol = options.subprotocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.textAsString = (options.textAs ?? 'string') === 'string';
-    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    this.maxMessagesPerSecond = options.maxMessagesPerSecond ?? 0;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.slowConsumerPolicy = options.slowConsumerPolicy ?? 'close';
-    this.log = options.log;
-    this.session = new WebSocketSession(this, {
-      side: options.side,
-      maxMessageBytes: options.maxMessageBytes,
-      autoPong: options.autoPong,
-      allocate: Buffer.allocUnsafe,
-      compression: options.compression,
-    });
+    this.settings = settings;
+    this.session = new WebSocketSession(this, settings, options.compression);
     this.socket[kConnection] = this;
     if (typeof (socket as { setNoDelay?: unknown }).setNoDelay === 'function') {
       (socket as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     }
+    // The connection ends its side itself once the peer's stream ended (socketEnded, or resume
+    // when paused): Node must not end it first and cut the replies to the messages held before.
+    (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
     socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
-    const idle = options.idleTimeoutMs ?? 0;
+    const idle = settings.idleTimeoutMs;
     if (idle > 0) {
       // Our own timer, refreshed by received bytes only: socket.setTimeout also counts writes,
       // so a connection we keep sending to would never be found idle.
@@ -212,20 +259,23 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Stops reading: no further message, ping or close is processed until `resume`, and the
-   * socket stops reading so the peer feels backpressure. For handlers that finish a message
-   * asynchronously and want the next one only afterwards (and their replies before a close).
+   * Stops reading: no further message, ping or close is processed until `resume`. For handlers
+   * that finish a message asynchronously and want the next one only afterwards (and their
+   * replies before a close). The socket stops reading only when bytes arrive meanwhile, so the
+   * peer feels backpressure without a system call for every paused message.
    */
   pause(): void {
     if (this.readyStateValue === ReadyState.closed) return;
     this.session.pause();
-    this.socket.pause();
   }
 
   resume(): void {
     if (this.readyStateValue === ReadyState.closed) return;
     this.session.resume();
-    if (!this.session.paused && this.socket.listenerCount('data') > 0) this.socket.resume();
+    if (this.session.paused) return;
+    if (this.socket.listenerCount('data') > 0) this.socket.resume();
+    // The end of the stream came while paused: it waited for the messages before it.
+    if (this.socket.readableEnded && this.session.state !== SessionState.closed) this.socketEnded();
   }
 
   get isPaused(): boolean {
@@ -234,6 +284,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Feeds bytes to the protocol. */
   receiveChunk(chunk: Uint8Array): void {
+    // Bytes that arrive while paused are held by the session; no more are read until resume.
+    if (this.session.paused) this.socket.pause();
     this.alive = true;
     this.idleTimer?.refresh();
     // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
@@ -269,15 +321,16 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
     // compressed message the payload is an estimate (DEFLATE rarely grows data).
     const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
-    if (buffered + frameBytes > this.maxBufferedBytes && buffered > 0) {
-      if (this.slowConsumerPolicy === 'drop') {
+    const { maxBufferedBytes, slowConsumerPolicy } = this.settings;
+    if (buffered + frameBytes > maxBufferedBytes && buffered > 0) {
+      if (slowConsumerPolicy === 'drop') {
         this.emit('drop', bytes.length);
         return false;
       }
-      if (this.slowConsumerPolicy === 'close') {
+      if (slowConsumerPolicy === 'close') {
         this.fail(
           'WSG_SEND_BUFFER_FULL',
-          `${buffered} bytes already waiting; the cap is ${this.maxBufferedBytes}`,
+          `${buffered} bytes already waiting; the cap is ${maxBufferedBytes}`,
         );
         return false;
       }
@@ -357,10 +410,14 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   // --- session handler (called by the protocol) ----------------------------------------
 
   onMessage(data: Uint8Array, isText: boolean): void {
-    if (this.maxMessagesPerSecond > 0 && !this.withinRate()) return;
+    if (this.settings.maxMessagesPerSecond > 0 && !this.withinRate()) return;
     const buffer = toBuffer(data);
     try {
-      this.emit('message', isText && this.textAsString ? buffer.toString('utf8') : buffer, !isText);
+      this.emit(
+        'message',
+        isText && this.settings.textAsString ? buffer.toString('utf8') : buffer,
+        !isText,
+      );
     } catch (error) {
       this.handlerFailed(error);
     }
@@ -445,6 +502,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   socketEnded(): void {
+    if (this.session.paused) return; // see resume
     this.session.receiveEof();
     this.endSocket();
   }
@@ -513,15 +571,15 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   private withinRate(): boolean {
     const now = Date.now();
-    if (now - this.rateWindowStart >= 1000) {
-      this.rateWindowStart = now;
-      this.rateCount = 0;
+    this.rate ??= { windowStart: now, count: 0 };
+    const rate = this.rate;
+    if (now - rate.windowStart >= 1000) {
+      rate.windowStart = now;
+      rate.count = 0;
     }
-    if (++this.rateCount <= this.maxMessagesPerSecond) return true;
-    this.session.fail(
-      'WSG_MESSAGE_RATE_EXCEEDED',
-      `more than ${this.maxMessagesPerSecond} messages in one second`,
-    );
+    const limit = this.settings.maxMessagesPerSecond;
+    if (++rate.count <= limit) return true;
+    this.session.fail('WSG_MESSAGE_RATE_EXCEEDED', `more than ${limit} messages in one second`);
     return false;
   }
 
@@ -534,12 +592,14 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.readyStateValue === ReadyState.closed) return;
-    this.closeTimer = setTimeout(closeTimerFired, this.closeTimeoutMs, this);
+    this.closeTimer = setTimeout(closeTimerFired, this.settings.closeTimeoutMs, this);
     this.closeTimer.unref();
   }
 
   private handlerFailed(error: unknown): void {
-    this.log?.(logEventForException('connection', error, { remoteAddress: this.remoteAddress }));
+    this.settings.log?.(
+      logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
+    );
     if (this.listenerCount('error') > 0)
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
     this.session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
@@ -553,7 +613,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       (this.emit as (event: K, ...args: ConnectionEvents[K]) => boolean)(event, ...args);
     } catch (error) {
       if (event === 'close') {
-        this.log?.(
+        this.settings.log?.(
           logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
         );
       } else {
@@ -563,7 +623,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private emitLog(code: ErrorCode, detail: string | undefined): void {
-    this.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
+    this.settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
   }
 }
 

@@ -22,6 +22,10 @@ export {
   ReadyState,
   WebSocketConnection,
 } from './connection.js';
+export type { EventSocketListener } from './event-server.js';
+export { EventServer } from './event-server.js';
+export type { EventHandler, EventOptions, EventParser } from './event-socket.js';
+export { EventSocket } from './event-socket.js';
 export type { HandshakeRequest } from './handshake-request.js';
 export { fromIncomingMessage } from './handshake-request.js';
 export { sendRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
@@ -54,10 +58,17 @@ export {
   DEFAULT_MAX_CONNECTIONS,
   WebSocketServer,
 } from './server.js';
+export { optionsKey, ServerGroup } from './server-group.js';
+export type { UpgradeBridgeHooks } from './upgrade-bridge.js';
 export {
+  bridgeUpgrades,
   codeForFrameworkAnswer,
   headersSetByFramework,
+  plainRequestRefusal,
   refusalForPlainRequest,
+  refusePlainRequest,
   UpgradeExchange,
 } from './upgrade-bridge.js';
+export type { UpgradeRouterOptions } from './upgrade-router.js';
+export { listenForUpgrades, UpgradeRouter } from './upgrade-router.js';
 export { createSessionCompression, ZlibMessageCodec } from './zlib-codec.js';

@@ -31,7 +31,13 @@ import {
 } from '../protocol/permessage-deflate.js';
 import { nodeAcceptKey } from './accept-key.js';
 import { type CaptureSetting, captureFor } from './capture.js';
-import { type ConnectionLimits, WebSocketConnection } from './connection.js';
+import {
+  type ConnectionLimits,
+  type ConnectionSettings,
+  kSocketOwner,
+  resolveConnectionSettings,
+  WebSocketConnection,
+} from './connection.js';
 import {
   fromIncomingMessage,
   fromRequestHead,
@@ -138,7 +144,8 @@ function heartbeatTick(server: WebSocketServer): void {
   for (const client of server.clients) client.heartbeat();
 }
 
-const kHandshake = Symbol('wsgate.handshake');
+/** The handshake's slot on its socket, the one its connection takes over. */
+const kHandshake = kSocketOwner;
 
 /** A standalone server's socket until its request head is read: what the listeners below need. */
 class PendingHandshake {
@@ -192,6 +199,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private closing = false;
   private shutdownPromise: Promise<void> | undefined;
   private headLimits: HttpHeadLimits | undefined;
+  /** Resolved with the first connection and shared by all (memory per idle connection). */
+  private connectionSettings: ConnectionSettings | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
@@ -383,14 +392,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         return undefined;
       }
       socket.write(accept);
-      const connection = new WebSocketConnection(socket, {
+      this.connectionSettings ??= resolveConnectionSettings({
         side: 'server',
-        subprotocol: outcome.subprotocol,
-        extensions: outcome.extensionsHeader,
-        compression:
-          outcome.extension === undefined
-            ? undefined
-            : createSessionCompression(outcome.extension, 'server', this.deflateOptions),
         maxMessageBytes: this.options.maxMessageBytes,
         closeTimeoutMs: this.options.closeTimeoutMs,
         idleTimeoutMs: this.options.idleTimeoutMs,
@@ -400,6 +403,19 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         textAs: this.options.textAs,
         log: this.options.onLog,
       });
+      const connection = new WebSocketConnection(
+        socket,
+        {
+          side: 'server',
+          subprotocol: outcome.subprotocol,
+          extensions: outcome.extensionsHeader,
+          compression:
+            outcome.extension === undefined
+              ? undefined
+              : createSessionCompression(outcome.extension, 'server', this.deflateOptions),
+        },
+        this.connectionSettings,
+      );
       socket.off('error', destroyOnError);
       this.clients.add(connection);
       counted = false; // from here on, connectionClosed releases the address

@@ -1,28 +1,47 @@
-import { type IncomingMessage, ServerResponse } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ErrorCode, isErrorCode } from '../errors/catalogue.js';
-import { buildRefusal } from '../errors/http-refusal.js';
+import type { ErrorRefusal } from '../errors/http-error.js';
+import { buildRefusal, type HttpRefusal } from '../errors/http-refusal.js';
+import { logEventFor, logEventForException } from '../errors/log-event.js';
 import { validateUpgradeRequest } from '../protocol/handshake-server.js';
 import type { WebSocketConnection } from './connection.js';
 import { fromIncomingMessage, type HandshakeRequest } from './handshake-request.js';
-import { writeBuiltRefusal } from './refusal.js';
+import { sendRefusal, writeBuiltRefusal } from './refusal.js';
 import { defaultRefusalJournal, type RefusalJournal } from './refusal-journal.js';
-import type { UpgradeOptions, WebSocketServer } from './server.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  type UpgradeOptions,
+  type WebSocketServer,
+} from './server.js';
+import type { ServerGroup } from './server-group.js';
 
 const LINGER_MS = 2_000;
+/** How long other upgrade listeners get to claim a request before it is answered 404 (see ServerOptions). */
+const DEFAULT_UNHANDLED_UPGRADE_TIMEOUT_MS = 1_000;
+
+/** Whether another upgrade listener (or the peer) already took the socket: wrote to it, ended or destroyed it. */
+function claimed(socket: Duplex): boolean {
+  return (
+    socket.destroyed || socket.writableEnded || ((socket as Partial<Socket>).bytesWritten ?? 0) > 0
+  );
+}
 
 /**
  * One upgrade request on its way through a framework's router and middleware. The framework
  * sees an ordinary request and `response`; whatever it answers (401, a redirect, its own 404) is
  * written to the upgrade socket as real HTTP. A WebSocket route calls `accept`; the adapter
- * calls `refuse` when nothing did. The adapters for Express, Koa and Nest share this.
+ * calls `refuse` when nothing did. The Express and Koa adapters share this (see
+ * `bridgeUpgrades`); Nest's gateways, which route by path alone, use `UpgradeRouter`.
  */
 export class UpgradeExchange {
   readonly handshake: HandshakeRequest;
   /** A response bound to the upgrade socket: writing to it answers the client over HTTP. */
   readonly response: ServerResponse;
   private settledValue = false;
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     readonly request: IncomingMessage,
@@ -43,6 +62,7 @@ export class UpgradeExchange {
           response.statusCode,
         );
       this.settledValue = true;
+      this.stopDeadline();
       response.detachSocket(socket as Socket);
       socket.end();
       const timer = setTimeout(() => socket.destroy(), LINGER_MS);
@@ -58,6 +78,32 @@ export class UpgradeExchange {
     return this.settledValue || this.response.headersSent || this.socket.destroyed;
   }
 
+  /** Settled, or the socket taken by another upgrade listener (written to or ended). */
+  get taken(): boolean {
+    return this.settled || claimed(this.socket);
+  }
+
+  /**
+   * Calls `expired` if the exchange is neither settled nor taken within `timeoutMs`: a framework
+   * whose middleware never answers must not leave the client hanging. Stopped by any answer.
+   */
+  armDeadline(timeoutMs: number, expired: () => void): void {
+    this.stopDeadline();
+    const timer = setTimeout(() => {
+      this.deadline = undefined;
+      if (!this.taken) expired();
+    }, timeoutMs);
+    timer.unref();
+    this.deadline = timer;
+    this.socket.once('close', () => this.stopDeadline());
+  }
+
+  private stopDeadline(): void {
+    if (this.deadline === undefined) return;
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
   /** Completes the handshake (every RFC check and the server's policy apply). */
   accept(
     server: WebSocketServer,
@@ -65,6 +111,7 @@ export class UpgradeExchange {
   ): Promise<WebSocketConnection | undefined> {
     if (this.settled) return Promise.resolve(undefined);
     this.settledValue = true;
+    this.stopDeadline();
     this.response.detachSocket(this.socket as Socket);
     const headers = { ...headersSetByFramework(this.response), ...options.headers };
     return server.handleUpgrade(this.handshake, this.socket, this.head, { ...options, headers });
@@ -80,6 +127,7 @@ export class UpgradeExchange {
   ): void {
     if (this.settled) return;
     this.settledValue = true;
+    this.stopDeadline();
     this.response.detachSocket(this.socket as Socket);
     if (server !== undefined) {
       server.refuse(this.handshake, this.socket, code, detail, headers, status);
@@ -95,6 +143,131 @@ export class UpgradeExchange {
     this.journal.recordFor(this.handshake, code, refusal.status);
     writeBuiltRefusal(this.socket, refusal);
   }
+
+  /**
+   * The catalogue answer to `refusal`, for a framework to send through its own response (its
+   * journal entry is written when that response finishes); logged on `server`'s onLog.
+   */
+  answerFor(server: WebSocketServer, refusal: ErrorRefusal): HttpRefusal {
+    const { code, detail, status, headers } = refusal;
+    const { remoteAddress, path } = this.handshake;
+    server.options.onLog?.(logEventFor(code, { detail, remoteAddress, path }));
+    const accept = this.handshake.headers.accept;
+    return buildRefusal(code, {
+      accept: Array.isArray(accept) ? accept.join(', ') : accept,
+      ...(detail === undefined ? {} : { detail }),
+      ...(status === undefined ? {} : { status }),
+      headers,
+    });
+  }
+
+  /**
+   * The application failed during the handshake: logged with its stack (`server`'s onLog),
+   * answered 500 WSG_HOOK_FAILED without it.
+   */
+  fail(server: WebSocketServer, error: unknown): void {
+    if (this.settled) return;
+    server.options.onLog?.(
+      logEventForException('handshake', error, {
+        remoteAddress: this.handshake.remoteAddress,
+        path: this.handshake.path,
+      }),
+    );
+    this.refuse(undefined, 'WSG_HOOK_FAILED');
+  }
+
+  /**
+   * 404 WSG_PATH_NOT_FOUND for an upgrade the framework did not route: at once when `http` has
+   * no other upgrade listener, else only if none of them took the socket within
+   * `unhandledUpgradeTimeoutMs` (as `WebSocketServer.refuseUnhandled`).
+   */
+  refuseUnclaimed(server: WebSocketServer, http: HttpServer | HttpsServer): void {
+    this.stopDeadline();
+    const detail = `no WebSocket endpoint at ${this.handshake.path}`;
+    if (http.listenerCount('upgrade') <= 1) {
+      this.refuse(server, 'WSG_PATH_NOT_FOUND', detail);
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (!this.taken) this.refuse(server, 'WSG_PATH_NOT_FOUND', detail);
+    }, server.options.unhandledUpgradeTimeoutMs ?? DEFAULT_UNHANDLED_UPGRADE_TIMEOUT_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+}
+
+/** How `bridgeUpgrades` hands upgrade requests to a framework. */
+export interface UpgradeBridgeHooks {
+  /**
+   * Runs one upgrade request through the framework (`exchange.request`, `exchange.response`).
+   * A WebSocket route accepts with `group.accept(exchange)`; whatever the framework answers on
+   * the response is written as real HTTP; what nothing answers is the framework's to refuse.
+   */
+  readonly run: (exchange: UpgradeExchange) => void;
+  /** Upgrade requests to leave to other upgrade listeners without running the framework. */
+  readonly skip?: ((request: IncomingMessage) => boolean) | undefined;
+  /**
+   * With other upgrade listeners on the server, run the framework only on what they have not
+   * claimed by the next turn of the event loop (listeners that claim at once keep their requests).
+   */
+  readonly afterNeighbours?: boolean | undefined;
+  /** Told before the 500 when the framework answered nothing within `handshakeTimeoutMs`. */
+  readonly onTimeout?: ((error: Error, exchange: UpgradeExchange) => void) | undefined;
+}
+
+/**
+ * Routes the upgrade requests of `http` through a framework, with the policy of `group.base`:
+ * its `path` keeps other paths out (404, after other listeners had their chance), a request
+ * another listener already answered is left alone, 503 once the group is closing, and 500
+ * WSG_HOOK_FAILED (logged) when the framework settles nothing within `handshakeTimeoutMs`.
+ * Returns a function that detaches.
+ */
+export function bridgeUpgrades(
+  http: HttpServer | HttpsServer,
+  group: ServerGroup,
+  hooks: UpgradeBridgeHooks,
+): () => void {
+  const base = group.base;
+  const options = base.options;
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const run = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const exchange = new UpgradeExchange(request, socket, head, options.refusalJournal);
+    exchange.armDeadline(timeoutMs, () => {
+      const error = new Error(
+        `the app did not answer the upgrade request to ${exchange.handshake.path}, nor reach a WebSocket route, within ${timeoutMs} ms`,
+      );
+      hooks.onTimeout?.(error, exchange);
+      exchange.fail(base, error.message);
+    });
+    hooks.run(exchange);
+  };
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Left to another listener, or already answered by one registered before this.
+    if (hooks.skip?.(request) === true || claimed(socket)) return;
+    if (options.path !== undefined || group.closing) {
+      const handshake = fromIncomingMessage(request);
+      if (!base.servesPath(handshake.path)) {
+        base.refuseUnhandled(http as HttpServer, handshake, socket);
+        return;
+      }
+      if (group.closing) {
+        base.refuse(handshake, socket, 'WSG_SERVER_SHUTTING_DOWN');
+        return;
+      }
+    }
+    if (hooks.afterNeighbours !== true || http.listenerCount('upgrade') <= 1) {
+      run(request, socket, head);
+      return;
+    }
+    // Listeners beside this one run in this same 'upgrade' event: let them claim first.
+    setImmediate(() => {
+      if (!claimed(socket)) run(request, socket, head);
+    });
+  };
+  http.on('upgrade', onUpgrade);
+  return () => {
+    http.off('upgrade', onUpgrade);
+  };
 }
 
 /** Headers that describe a body or the connection itself have no place in a 101 (RFC 9110 §7.6.1). */
@@ -126,6 +299,24 @@ export function codeForFrameworkAnswer(response: ServerResponse): ErrorCode {
   if (status === 429 || status === 503) return 'WSG_TOO_MANY_CONNECTIONS';
   if (status >= 500) return 'WSG_HOOK_FAILED';
   return 'WSG_FORBIDDEN';
+}
+
+/**
+ * The answer to an ordinary request that reached a WebSocket-only route, as `refusalForPlainRequest`
+ * names it, built for a framework to send (`Connection: Upgrade` beside a 426's `Upgrade`).
+ */
+export function plainRequestRefusal(request: IncomingMessage): HttpRefusal {
+  const { code, detail } = refusalForPlainRequest(request);
+  const refusal = buildRefusal(code, { detail, accept: request.headers.accept });
+  // RFC 9110 §7.8: an Upgrade header in a response is listed in Connection.
+  if (refusal.headers.Upgrade === undefined) return refusal;
+  return { ...refusal, headers: { ...refusal.headers, Connection: 'Upgrade' } };
+}
+
+/** Answers an ordinary request that reached a WebSocket-only route: 426, or the exact fault. */
+export function refusePlainRequest(request: IncomingMessage, response: ServerResponse): void {
+  const { code, detail } = refusalForPlainRequest(request);
+  sendRefusal(response, code, { detail, accept: request.headers.accept });
 }
 
 /**

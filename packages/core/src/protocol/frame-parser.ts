@@ -16,11 +16,18 @@ export interface FrameHandler {
   /** A header was decoded. Return false to stop parsing (the connection failed). */
   onFrameHeader(header: FrameHeader): boolean;
   /**
-   * A piece of the frame's payload, already unmasked; `last` marks the piece that completes the
-   * frame. Every frame ends with exactly one call with `last` set, an empty piece for an empty
-   * payload. Return false to stop parsing.
+   * A piece of the frame's payload, unmasked; `last` marks the piece that completes the frame.
+   * Every frame ends with exactly one call with `last` set, an empty piece for an empty payload.
+   * Return false to stop parsing. For a handler that `unmasksPieces` the piece is still masked:
+   * `applyMaskKey(piece, maskKey, maskPhase)` unmasks it (`maskKey` is 0 when there is nothing
+   * to unmask); for others `maskKey` is always 0.
    */
-  onFramePayload(piece: Uint8Array, last: boolean): boolean;
+  onFramePayload(piece: Uint8Array, last: boolean, maskKey: number, maskPhase: number): boolean;
+  /**
+   * True for a handler that unmasks payload pieces itself, as it copies them (one pass over the
+   * bytes instead of two). Read from the handler, so that a class can say it once for all.
+   */
+  readonly unmasksPieces?: boolean;
   /** The length field is invalid (RFC 6455 §5.2: the most significant bit must be 0). */
   onFrameLengthInvalid(): void;
 }
@@ -53,16 +60,18 @@ function headerSize(secondByte: number): number {
 /**
  * Incremental frame parser: feed it chunks of any size, it calls the handler with headers and
  * unmasked payload pieces. The results do not depend on how the bytes were chunked. Payload
- * pieces are views into the chunk (unmasked in place), never copies.
+ * pieces are views into the chunk (unmasked in place, unless the handler unmasks them), never
+ * copies.
  */
 export class FrameParser {
   private state = READING_HEADER;
-  /** Whether the current frame is masked (the shared header is overwritten by other parsers). */
-  private masked = false;
   /** Header bytes collected across chunk boundaries (at most 14); allocated when first needed. */
   private partialHeader: Uint8Array | undefined;
   private partialHeaderLength = 0;
-  /** The frame's masking key as a number (see readMaskKey): no array per connection. */
+  /**
+   * The frame's masking key as a number (see readMaskKey): no array per connection. 0 for an
+   * unmasked frame; a masked one with the key 0 needs no unmasking either.
+   */
   private maskKey = 0;
   private remaining = 0;
   private maskPhase = 0;
@@ -145,15 +154,20 @@ export class FrameParser {
         } else if (this.state === READING_PAYLOAD) {
           const take = Math.min(this.remaining, length - position);
           const piece = chunk.subarray(position, position + take);
-          if (this.masked) {
-            applyMaskKey(piece, this.maskKey, this.maskPhase);
-            this.maskPhase = (this.maskPhase + take) & 3;
+          let key = this.maskKey;
+          const phase = this.maskPhase;
+          if (key !== 0) {
+            this.maskPhase = (phase + take) & 3;
+            if (this.handler.unmasksPieces !== true) {
+              applyMaskKey(piece, key, phase);
+              key = 0;
+            }
           }
           position += take;
           this.remaining -= take;
           const last = this.remaining === 0;
           if (last) this.state = READING_HEADER;
-          if (!this.handler.onFramePayload(piece, last)) {
+          if (!this.handler.onFramePayload(piece, last, key, phase)) {
             this.state = STOPPED;
             return;
           }
@@ -201,7 +215,6 @@ export class FrameParser {
     header.rsv3 = (first & 0x10) !== 0;
     header.opcode = first & 0x0f;
     header.masked = (second & 0x80) !== 0;
-    this.masked = header.masked;
     let length = second & 0x7f;
     let cursor = offset + 2;
     if (length === 126) {
@@ -230,16 +243,14 @@ export class FrameParser {
       cursor += 8;
     }
     header.payloadLength = length;
-    if (header.masked) {
-      this.maskKey = readMaskKey(bytes, cursor);
-      this.maskPhase = 0;
-    }
+    this.maskKey = header.masked ? readMaskKey(bytes, cursor) : 0;
+    this.maskPhase = 0;
     if (!this.handler.onFrameHeader(header)) {
       this.state = STOPPED;
       return false;
     }
     if (length === 0) {
-      if (!this.handler.onFramePayload(EMPTY, true)) {
+      if (!this.handler.onFramePayload(EMPTY, true, 0, 0)) {
         this.state = STOPPED;
         return false;
       }

@@ -7,6 +7,10 @@ export {
 export { encodeBase64 } from './base64.js';
 export type { ClosePayload } from './close.js';
 export { CloseCode, encodeClosePayload, isValidWireCloseCode, parseClosePayload } from './close.js';
+export type { CorsOrigin } from './cors-origin.js';
+export { corsOriginPolicy } from './cors-origin.js';
+export type { EventMessage } from './event-message.js';
+export { encodeEventMessage, parseEventMessage } from './event-message.js';
 export type { ExtensionOffer } from './extensions-header.js';
 export {
   formatExtension,

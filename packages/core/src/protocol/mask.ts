@@ -1,5 +1,7 @@
 /** Below this many bytes a byte loop costs less than setting up the word loop. */
 const WORD_LOOP_MIN_BYTES = 32;
+/** Below this many bytes, copying then unmasking costs less than two new 64-bit views. */
+const FUSED_COPY_MIN_BYTES = 1024;
 
 // The key repeated over 8 bytes, read back as one 64-bit word in the platform's byte order, so
 // that XOR with the data's 64-bit words applies each key byte to the right data byte.
@@ -59,12 +61,7 @@ export function applyMaskKey(
       p = (p + 1) & 3;
       i++;
     }
-    for (let k = 0; k < 4; k++) {
-      const byte = (key >>> ((3 - ((p + k) & 3)) << 3)) & 0xff;
-      keyWordBytes[k] = byte;
-      keyWordBytes[k + 4] = byte;
-    }
-    const mask = keyWord[0] as bigint;
+    const mask = maskWord(key, p);
     const buffer = data.buffer;
     const words = (end - i) >>> 3;
     let view: BigUint64Array<ArrayBufferLike>;
@@ -97,6 +94,64 @@ export function applyMaskKey(
   }
   for (; i < end; i++) {
     data[i] = (data[i] as number) ^ ((key >>> ((3 - p) << 3)) & 0xff);
+    p = (p + 1) & 3;
+  }
+}
+
+/** The key from byte `phase` on, repeated over 8 bytes, as one word in the platform's byte order. */
+function maskWord(key: number, phase: number): bigint {
+  for (let k = 0; k < 4; k++) {
+    const byte = (key >>> ((3 - ((phase + k) & 3)) << 3)) & 0xff;
+    keyWordBytes[k] = byte;
+    keyWordBytes[k + 4] = byte;
+  }
+  return keyWord[0] as bigint;
+}
+
+/**
+ * Writes `source` unmasked (RFC 6455 §5.3, from key byte `phase` on) into `target` at `offset`,
+ * leaving `source` as it was: the copy and the unmasking in one pass over the bytes, where
+ * unmasking in place then copying takes two (the pieces of a long message, joined). Eight
+ * bytes at a time when source and target are equally aligned; else a copy unmasked in place.
+ */
+export function copyUnmasked(
+  source: Uint8Array,
+  key: number,
+  phase: number,
+  target: Uint8Array,
+  offset: number,
+): void {
+  const length = source.length;
+  const sourceBase = source.byteOffset;
+  const targetBase = target.byteOffset + offset;
+  if (length < FUSED_COPY_MIN_BYTES || ((sourceBase ^ targetBase) & 7) !== 0) {
+    target.set(source, offset);
+    applyMaskKey(target, key, phase, offset, offset + length);
+    return;
+  }
+  let i = 0;
+  let p = phase & 3;
+  while (((sourceBase + i) & 7) !== 0) {
+    target[offset + i] = (source[i] as number) ^ ((key >>> ((3 - p) << 3)) & 0xff);
+    p = (p + 1) & 3;
+    i++;
+  }
+  const mask = maskWord(key, p);
+  const words = (length - i) >>> 3;
+  const from = new BigUint64Array(source.buffer, sourceBase + i, words);
+  const to = new BigUint64Array(target.buffer, targetBase + i, words);
+  let w = 0;
+  const unrolled = words - (words & 3);
+  for (; w < unrolled; w += 4) {
+    to[w] = (from[w] as bigint) ^ mask;
+    to[w + 1] = (from[w + 1] as bigint) ^ mask;
+    to[w + 2] = (from[w + 2] as bigint) ^ mask;
+    to[w + 3] = (from[w + 3] as bigint) ^ mask;
+  }
+  for (; w < words; w++) to[w] = (from[w] as bigint) ^ mask;
+  // Whole words leave the phase where it was.
+  for (i += words << 3; i < length; i++) {
+    target[offset + i] = (source[i] as number) ^ ((key >>> ((3 - p) << 3)) & 0xff);
     p = (p + 1) & 3;
   }
 }

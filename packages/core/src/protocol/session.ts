@@ -3,6 +3,7 @@ import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
 import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
+import { applyMaskKey, copyUnmasked } from './mask.js';
 import type { SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 import { Utf8Validator } from './utf8.js';
@@ -47,12 +48,49 @@ const PREALLOCATE_AHEAD_BYTES = 256 * 1024;
  */
 const MAX_VIEW_PARTS = 64;
 
-function joinParts(parts: readonly Uint8Array[], total: number, allocate: Allocate): Uint8Array {
-  const joined = allocate(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
+/**
+ * Pieces shorter than this are unmasked in place when they arrive, longer ones while they are
+ * joined (setting that up costs about as much as a second pass over a few KiB).
+ */
+const UNMASK_IN_PLACE_MAX_BYTES = 16 * 1024;
+
+/**
+ * A message's parts as kept until it ends: each piece (a view into a received chunk) followed
+ * by its masking key and phase, the key 0 when the piece is not masked (see `copyUnmasked`).
+ */
+type Parts = (Uint8Array | number)[];
+
+/**
+ * The parts in one buffer, unmasked on the way. The buffer is allocated up to 7 bytes longer,
+ * and the message placed so that the first long masked piece and its copy are equally aligned:
+ * the pieces of a message read in 64 KiB chunks then all are, and are copied 8 bytes at a time.
+ */
+function joinParts(parts: Parts, total: number, allocate: Allocate): Uint8Array {
+  let aligned: Uint8Array | undefined;
+  let alignedOffset = 0;
+  for (let i = 0, offset = 0; i < parts.length; i += 3) {
+    const piece = parts[i] as Uint8Array;
+    if (parts[i + 1] !== 0) {
+      aligned = piece;
+      alignedOffset = offset;
+      break;
+    }
+    offset += piece.length;
+  }
+  let joined: Uint8Array;
+  if (aligned === undefined) {
+    joined = allocate(total);
+  } else {
+    const spacious = allocate(total + 7);
+    const shift = (aligned.byteOffset - alignedOffset - spacious.byteOffset) & 7;
+    joined = spacious.subarray(shift, shift + total);
+  }
+  for (let i = 0, offset = 0; i < parts.length; i += 3) {
+    const piece = parts[i] as Uint8Array;
+    const key = parts[i + 1] as number;
+    if (key === 0) joined.set(piece, offset);
+    else copyUnmasked(piece, key, parts[i + 2] as number, joined, offset);
+    offset += piece.length;
   }
   return joined;
 }
@@ -61,8 +99,6 @@ function joinParts(parts: readonly Uint8Array[], total: number, allocate: Alloca
 function compressedLimit(limit: number): number {
   return limit + 5 * Math.ceil(limit / 16_384) + 64;
 }
-const FRAME_CONTROL = 0;
-const FRAME_DATA = 1;
 
 /**
  * The WebSocket protocol for one connection, without I/O: bytes in through `receive`, events
@@ -70,10 +106,8 @@ const FRAME_DATA = 1;
  * control frames (§5.5), UTF-8 (§8.1), the closing handshake (§7) and the message size limit.
  */
 export class WebSocketSession {
-  readonly side: 'server' | 'client';
-  private readonly maxMessageBytes: number;
-  private readonly autoPong: boolean;
-  private readonly allocate: Allocate;
+  /** Kept as given, not copied: a server's connections share one (memory per idle connection). */
+  private readonly options: SessionOptions;
   private readonly compression: SessionCompression | undefined;
   private readonly parser: FrameParser;
   /** Created with the first text message: a binary-only connection never needs one. */
@@ -85,8 +119,7 @@ export class WebSocketSession {
   private closeCodeValue: number = CloseCode.abnormal;
   private closeReasonValue = '';
 
-  // The frame being read.
-  private frameKind = FRAME_DATA;
+  // The frame being read (a control frame when its opcode is 8 or more).
   private frameOpcode = 0;
   private frameFin = false;
   private frameLength = 0;
@@ -101,21 +134,38 @@ export class WebSocketSession {
   private buffer: Uint8Array = EMPTY;
   /** Bytes of the message so far: in `parts` while it has them, else in `buffer`. */
   private bufferLength = 0;
-  /** The message's pieces as views into the received chunks, while it has few. */
-  private parts: Uint8Array[] | undefined;
+  /** The message's pieces as views into the received chunks, while it has few (see Parts). */
+  private parts: Parts | undefined;
   /** Bytes received for the message so far (compressed bytes for compressed messages). */
   private wireLength = 0;
 
+  /** `compression` is this session's own, where `options` are shared (they default to theirs). */
   constructor(
     private readonly handler: SessionHandler,
     options: SessionOptions,
+    compression: SessionCompression | undefined = options.compression,
   ) {
-    this.side = options.side;
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.autoPong = options.autoPong ?? true;
-    this.allocate = options.allocate ?? allocateZeroed;
-    this.compression = options.compression;
+    this.options = options;
+    this.compression = compression;
     this.parser = new FrameParser(this);
+  }
+
+  /** Pieces come still masked: those of a long message are unmasked while they are joined. */
+  get unmasksPieces(): boolean {
+    return true;
+  }
+
+  get side(): 'server' | 'client' {
+    return this.options.side;
+  }
+  private get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+  private get autoPong(): boolean {
+    return this.options.autoPong ?? true;
+  }
+  private get allocate(): Allocate {
+    return this.options.allocate ?? allocateZeroed;
   }
 
   get state(): SessionState {
@@ -207,7 +257,6 @@ export class WebSocketSession {
           `opcode ${opcode} with ${header.payloadLength} bytes`,
         );
       }
-      this.frameKind = FRAME_CONTROL;
       this.controlLength = 0;
       return true;
     }
@@ -244,12 +293,12 @@ export class WebSocketSession {
       );
     }
     this.wireLength += header.payloadLength;
-    this.frameKind = FRAME_DATA;
     return true;
   }
 
-  onFramePayload(piece: Uint8Array, last: boolean): boolean {
-    if (this.frameKind === FRAME_CONTROL) {
+  onFramePayload(piece: Uint8Array, last: boolean, maskKey: number, maskPhase: number): boolean {
+    if (this.frameOpcode >= 8) {
+      if (maskKey !== 0) applyMaskKey(piece, maskKey, maskPhase);
       // A control frame that arrived whole is read in place; only one split across reads is copied.
       if (last && this.controlLength === 0) return this.handleControlFrame(piece);
       if (this.control === undefined) this.control = new Uint8Array(MAX_CONTROL_PAYLOAD_BYTES);
@@ -261,15 +310,24 @@ export class WebSocketSession {
     const firstPiece = this.framePieces === 0;
     this.framePieces++;
     const messageEnds = last && this.frameFin;
-    if (this.messageCompressed) return this.inflatePiece(piece, firstPiece, messageEnds);
+    const whole =
+      messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength;
+    let key = maskKey;
+    // Unmasked now when read now (a whole message, text checked as it comes) or short; the
+    // other pieces are unmasked as they are copied into the message.
+    if (key !== 0 && (whole || this.messageIsText || piece.length < UNMASK_IN_PLACE_MAX_BYTES)) {
+      applyMaskKey(piece, key, maskPhase);
+      key = 0;
+    }
+    if (this.messageCompressed) {
+      return this.inflatePiece(piece, whole, firstPiece, messageEnds, key, maskPhase);
+    }
     if (this.messageIsText && !this.utf8().update(piece)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
     }
     // Fast path: a whole message in one piece is delivered as a view, without a copy.
-    if (messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength) {
-      return this.deliver(piece);
-    }
-    this.append(piece, firstPiece ? this.frameLength : 0);
+    if (whole) return this.deliver(piece);
+    this.append(piece, firstPiece ? this.frameLength : 0, key, maskPhase);
     return messageEnds ? this.deliver(this.takeBuffer()) : true;
   }
 
@@ -277,10 +335,15 @@ export class WebSocketSession {
    * Compressed messages are collected whole (bounded by the limit on wire bytes) and inflated
    * once at the end, with the inflated size bounded by the same limit while inflating.
    */
-  private inflatePiece(piece: Uint8Array, firstPiece: boolean, messageEnds: boolean): boolean {
-    const whole =
-      messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength;
-    if (!whole) this.append(piece, firstPiece ? this.frameLength : 0);
+  private inflatePiece(
+    piece: Uint8Array,
+    whole: boolean,
+    firstPiece: boolean,
+    messageEnds: boolean,
+    maskKey: number,
+    maskPhase: number,
+  ): boolean {
+    if (!whole) this.append(piece, firstPiece ? this.frameLength : 0, maskKey, maskPhase);
     if (!messageEnds) return true;
     const compressed = whole ? piece : this.takeBuffer();
     const codec = (this.compression as SessionCompression).codec;
@@ -308,15 +371,15 @@ export class WebSocketSession {
    * PREALLOCATE_AHEAD_BYTES are reserved beyond the bytes that arrived, so that a header alone
    * cannot make a connection hold up to the message limit (RFC 6455 §10.4).
    */
-  private append(piece: Uint8Array, frameLength: number): void {
-    // Received chunks belong to the session (it unmasks them in place, and delivers a message
-    // that came whole as a view): the pieces of a message are kept as views and joined once at
-    // its end. One copy per byte, and nothing allocated ahead of the bytes that arrived.
+  private append(piece: Uint8Array, frameLength: number, maskKey: number, maskPhase: number): void {
+    // Received chunks belong to the session (it unmasks them, and delivers a message that came
+    // whole as a view): the pieces of a message are kept as views and joined once at its end.
+    // One copy per byte (unmasking on the way), nothing allocated ahead of the bytes that arrived.
     if (this.buffer.length === 0) {
       const parts = this.parts;
-      if (parts === undefined || parts.length < MAX_VIEW_PARTS) {
-        if (parts === undefined) this.parts = [piece];
-        else parts.push(piece);
+      if (parts === undefined || parts.length < MAX_VIEW_PARTS * 3) {
+        if (parts === undefined) this.parts = [piece, maskKey, maskPhase];
+        else parts.push(piece, maskKey, maskPhase);
         this.bufferLength += piece.length;
         return;
       }
@@ -339,18 +402,22 @@ export class WebSocketSession {
       if (this.bufferLength > 0) grown.set(this.buffer.subarray(0, this.bufferLength));
       this.buffer = grown;
     }
-    this.buffer.set(piece, this.bufferLength);
+    if (maskKey === 0) this.buffer.set(piece, this.bufferLength);
+    else copyUnmasked(piece, maskKey, maskPhase, this.buffer, this.bufferLength);
     this.bufferLength = needed;
   }
 
   private takeBuffer(): Uint8Array {
     const parts = this.parts;
-    const data =
-      parts === undefined
-        ? this.buffer.subarray(0, this.bufferLength)
-        : parts.length === 1
-          ? (parts[0] as Uint8Array)
-          : joinParts(parts, this.bufferLength, this.allocate);
+    let data: Uint8Array;
+    if (parts === undefined) {
+      data = this.buffer.subarray(0, this.bufferLength);
+    } else if (parts.length === 3) {
+      data = parts[0] as Uint8Array;
+      if (parts[1] !== 0) applyMaskKey(data, parts[1] as number, parts[2] as number);
+    } else {
+      data = joinParts(parts, this.bufferLength, this.allocate);
+    }
     this.parts = undefined;
     this.buffer = EMPTY;
     this.bufferLength = 0;

@@ -164,6 +164,28 @@ describe('permessage-deflate negotiation', () => {
       'permessage-deflate; server_max_window_bits=7, permessage-deflate; server_no_context_takeover',
       'permessage-deflate; server_no_context_takeover',
     ],
+    // Autobahn's 12.x and 13.x offers, word for word. Declining one is UNIMPLEMENTED there, and
+    // a window of 8 bits may only be answered with 8 (RFC 7692 §7.1.2.1), never with zlib's 9.
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits',
+      'permessage-deflate; client_no_context_takeover',
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover',
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=8',
+      'permessage-deflate; client_no_context_takeover; server_max_window_bits=8',
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=15',
+      'permessage-deflate; client_no_context_takeover; server_max_window_bits=15',
+    ],
+    [
+      'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=8, permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, permessage-deflate; client_no_context_takeover; client_max_window_bits',
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8',
+    ],
   ])('answers the offer %s with %s', async (offer, answer) => {
     const h = await harness();
     const raw = await rawDeflate(h.port, offer);

@@ -5,6 +5,7 @@ import {
   type FrameHeader,
   FrameParser,
 } from '../../src/protocol/frame-parser.js';
+import { applyMaskKey, readMaskKey } from '../../src/protocol/mask.js';
 import { concat, hex, oneByteChunks, patternBytes, splitAt, toHex } from '../helpers/bytes.js';
 import { encodeTestFrame, RFC_MASK, type TestFrame } from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
@@ -215,6 +216,45 @@ describe('RFC 6455 §5.2 header fields', () => {
     parser.push(chunk);
     expect(pieces[0]?.buffer).toBe(chunk.buffer);
     expect(toHex(chunk.subarray(6))).toBe(hello);
+  });
+
+  test('a handler that unmasks pieces itself gets them still masked, with the key and phase that unmask each', () => {
+    const payload = patternBytes(10);
+    const frame = encodeTestFrame({ opcode: 2, payload, mask: RFC_MASK });
+    const masked = frame.slice(6);
+    const seen: { piece: string; key: number; phase: number }[] = [];
+    const parser = new FrameParser({
+      unmasksPieces: true,
+      onFrameHeader: () => true,
+      onFramePayload: (piece, _last, key, phase) => {
+        seen.push({ piece: toHex(piece), key, phase });
+        applyMaskKey(piece, key, phase);
+        return true;
+      },
+      onFrameLengthInvalid: () => {},
+    });
+    for (const chunk of splitAt(frame, [9, 13])) parser.push(chunk);
+    const key = readMaskKey(RFC_MASK);
+    expect(seen).toEqual([
+      { piece: toHex(masked.subarray(0, 3)), key, phase: 0 },
+      { piece: toHex(masked.subarray(3, 7)), key, phase: 3 },
+      { piece: toHex(masked.subarray(7)), key, phase: 3 },
+    ]);
+  });
+
+  test('an unmasked frame comes with the key 0 to a handler that unmasks pieces itself', () => {
+    const keys: number[] = [];
+    const parser = new FrameParser({
+      unmasksPieces: true,
+      onFrameHeader: () => true,
+      onFramePayload: (_piece, _last, key) => {
+        keys.push(key);
+        return true;
+      },
+      onFrameLengthInvalid: () => {},
+    });
+    parser.push(encodeTestFrame({ opcode: 2, payload: patternBytes(10) }));
+    expect(keys).toEqual([0]);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { applyMask, writeMaskKey } from '../../src/protocol/mask.js';
+import { applyMask, copyUnmasked, readMaskKey, writeMaskKey } from '../../src/protocol/mask.js';
 import { hex, patternBytes, toHex, utf8 } from '../helpers/bytes.js';
 import { RFC_MASK } from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
@@ -99,6 +99,51 @@ describe('RFC 6455 §5.3 client-to-server masking', () => {
     let expected = original;
     for (const [start, end, key] of ranges) expected = referenceMask(expected, key, 0, start, end);
     expect(toHex(backing)).toBe(toHex(expected));
+  });
+
+  test('long ranges match §5.3 at every alignment and phase, and leave the bytes around them alone', () => {
+    const key = hex('a1 b2 c3 d4');
+    for (const length of [2047, 2048, 2111, 65536, 65536 + 64 + 5, 3 * 65536 + 17]) {
+      for (const [offset, phase] of [
+        [0, 0],
+        [3, 1],
+        [5, 2],
+        [14, 3],
+      ] as const) {
+        const backing = patternBytes(length + 40, length + offset);
+        const start = offset + 7;
+        const expected = referenceMask(backing, key, phase, start, start + length);
+        applyMask(backing, key, phase, start, start + length);
+        expect(
+          Buffer.from(backing).equals(Buffer.from(expected)),
+          `length ${length} offset ${offset} phase ${phase}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  test('copyUnmasked writes the unmasked bytes at any alignment of source and target, and leaves the source and the bytes around the copy alone', () => {
+    const key = hex('a1 b2 c3 d4');
+    for (const length of [0, 5, 1023, 1024, 1031, 5000]) {
+      for (let sourceOffset = 0; sourceOffset < 8; sourceOffset++) {
+        for (let targetOffset = 0; targetOffset < 8; targetOffset++) {
+          for (let phase = 0; phase < 4; phase++) {
+            const source = patternBytes(length + 8, length + sourceOffset).subarray(
+              sourceOffset,
+              sourceOffset + length,
+            );
+            const before = source.slice();
+            const target = new Uint8Array(length + 16).fill(0xee);
+            copyUnmasked(source, readMaskKey(key), phase, target, targetOffset);
+            const expected = new Uint8Array(length + 16).fill(0xee);
+            expected.set(referenceMask(before, key, phase, 0, length), targetOffset);
+            const where = `length ${length} source ${sourceOffset} target ${targetOffset} phase ${phase}`;
+            expect(Buffer.from(target).equals(Buffer.from(expected)), where).toBe(true);
+            expect(Buffer.from(source).equals(Buffer.from(before)), where).toBe(true);
+          }
+        }
+      }
+    }
   });
 
   test('a buffer larger than the cached view (1 MiB) is masked whole', () => {
