@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { catalogue, type ErrorCode } from '@wsgate/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import WebSocket from 'ws';
 import { launchChromium } from './chromium.js';
 import { type RunningDemo, startDemo } from './demo-app.js';
 import { waitFor } from './net.js';
-import { rawRequest } from './raw-http.js';
+import { dripRequest, rawRequest } from './raw-http.js';
 
 function open(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -137,6 +138,43 @@ export function demoContractSuite(name: string, appDir: string): void {
       expect(response.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
       expect(response.body).toContain('WSG_PATH_NOT_FOUND');
       expect(response.closedByServer).toBe(true);
+    });
+
+    it('cuts off a handshake sent one byte a second with 408 WSG_HANDSHAKE_TIMEOUT within 10 s', async () => {
+      const { response, elapsedMs, sent } = await dripRequest(demo.port, {
+        path: '/echo',
+        intervalMs: 1_000,
+        timeoutMs: 15_000,
+      });
+      expect(response.status).toBe(408);
+      expect(response.headers['x-wsgate-error']).toBe('WSG_HANDSHAKE_TIMEOUT');
+      expect(response.closedByServer).toBe(true);
+      expect(sent).toBeLessThan(40);
+      expect(elapsedMs).toBeLessThan(11_500);
+    }, 20_000);
+
+    it('keeps serving after clients reset their connections right after refusals', async () => {
+      for (let i = 0; i < 20; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect({ port: demo.port, host: '127.0.0.1' });
+          socket.on('error', () => {});
+          socket.on('connect', () =>
+            socket.write(
+              `GET /no-such-path HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+            ),
+          );
+          // The 404 left unread: closing now sends RST, not FIN.
+          socket.once('readable', () => {
+            socket.resetAndDestroy();
+            resolve();
+          });
+        });
+      }
+      const socket = await open(`${ws}/echo`);
+      const answer = nextMessage(socket);
+      socket.send('still serving');
+      expect((await answer).data.toString()).toBe('still serving');
+      socket.close();
     });
 
     it('answers an upgrade to the page path / with 404, not the page', async () => {

@@ -23,8 +23,14 @@ export {
   waitFor,
   withTimeout,
 } from './net.js';
-export type { RawRequestOptions, RawResponse } from './raw-http.js';
-export { parseRawResponse, rawExchange, rawRequest, upgradeHeaders } from './raw-http.js';
+export type { DrippedRequest, RawRequestOptions, RawResponse } from './raw-http.js';
+export {
+  dripRequest,
+  parseRawResponse,
+  rawExchange,
+  rawRequest,
+  upgradeHeaders,
+} from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
 export { openWs, wsClosed, wsNextMessage } from './ws-client.js';

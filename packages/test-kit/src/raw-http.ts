@@ -116,3 +116,63 @@ export function rawExchange(
     });
   });
 }
+
+export interface DrippedRequest {
+  readonly response: RawResponse;
+  /** Bytes of the request sent before the server answered or closed. */
+  readonly sent: number;
+  /** From the connection to the server's close (or to the read's end at `timeoutMs`). */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Sends a request head one byte every `intervalMs` (a slowloris client), and reads until the
+ * server closes or `timeoutMs`. The drip stops at the head's end, or when the server answers.
+ */
+export function dripRequest(
+  port: number,
+  options: {
+    readonly path?: string;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly host?: string;
+  },
+): Promise<DrippedRequest> {
+  const headers = upgradeHeaders(port);
+  let text = `GET ${options.path ?? '/'} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`;
+  const head = Buffer.from(`${text}\r\n`, 'latin1');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    let sent = 0;
+    let done = false;
+    const drip = setInterval(() => {
+      if (sent >= head.length || chunks.length > 0 || socket.destroyed) return;
+      socket.write(head.subarray(sent, sent + 1));
+      sent++;
+    }, options.intervalMs);
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearInterval(drip);
+      clearTimeout(timer);
+      socket.destroy();
+      const response = parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer);
+      resolve({ response, sent, elapsedMs: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), options.timeoutMs);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (chunks.length > 0 || error.code === 'ECONNRESET') finish(true);
+      else if (!done) {
+        done = true;
+        clearInterval(drip);
+        clearTimeout(timer);
+        reject(error);
+      }
+    });
+  });
+}

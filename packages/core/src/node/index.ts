@@ -43,6 +43,7 @@ export {
   RefusalJournal,
   refusalLookupAnswer,
 } from './refusal-journal.js';
+export { limitRequestHeads, requestHeadArrived } from './request-head-deadline.js';
 export type {
   PathMatcher,
   ServerEvents,

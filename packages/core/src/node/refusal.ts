@@ -16,11 +16,15 @@ function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Ends a raw socket after `bytes`, and destroys it if the peer does not finish in time. */
 function endWith(socket: Duplex, bytes: string | Buffer): void {
   if (socket.destroyed) return;
   // Errors after the answer (a reset peer) are expected and must not crash the process.
-  socket.on('error', destroySocket);
+  socket.on('error', destroyOnError);
   if (socket.writable && !socket.writableEnded) socket.end(bytes);
   const timer = setTimeout(destroySocket, LINGER_MS, socket);
   timer.unref();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import {
   type AddressInfo,
   createServer as createNetServer,
@@ -49,6 +50,7 @@ import {
   type RefusalJournal,
   refusalLookupAnswer,
 } from './refusal-journal.js';
+import { limitRequestHeads, requestHeadArrived } from './request-head-deadline.js';
 import { createSessionCompression } from './zlib-codec.js';
 
 /** A refusal chosen by the application, with its catalogue code. */
@@ -82,6 +84,13 @@ export interface ServerOptions extends ConnectionLimits {
   readonly maxConnectionsPerAddress?: number | undefined;
   /** Bound on the whole handshake: the request head and the application's hook (408 / 500). */
   readonly handshakeTimeoutMs?: number | undefined;
+  /**
+   * When attached to an http server: a new connection whose first request head is not complete
+   * within `handshakeTimeoutMs` gets 408 WSG_HANDSHAKE_TIMEOUT, as on a standalone server (Node's
+   * own bound, `headersTimeout`, is 60 s and checked every 30 s). On by default; false leaves
+   * request heads to Node.
+   */
+  readonly limitRequestHeads?: boolean | undefined;
   readonly maxHeaderBytes?: number | undefined;
   readonly maxHeaderCount?: number | undefined;
   /** Ping every connection at this interval and drop those that stay silent; 0 turns it off. */
@@ -130,6 +139,13 @@ function closeListenerFor(server: WebSocketServer): (this: WebSocketConnection) 
   return function connectionOnClose(this: WebSocketConnection): void {
     server.connectionClosed(this);
   };
+}
+
+/** The request-head deadline of an http server attached to with `options` (see limitRequestHeads). */
+export function limitHeadsOf(http: HttpServer | HttpsServer, options: ServerOptions): () => void {
+  if (options.limitRequestHeads === false) return () => {};
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  return limitRequestHeads(http, timeoutMs, options.onLog);
 }
 
 function destroyOnError(this: Duplex): void {
@@ -491,7 +507,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
    * `unhandledUpgradeTimeoutMs` if no other listener answered it. Returns a function that detaches.
    */
   attach(server: HttpServer): () => void {
+    const stopLimitingHeads = limitHeadsOf(server, this.options);
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      requestHeadArrived(socket);
       const handshake = fromIncomingMessage(request);
       const served = this.pathServed(handshake, socket);
       if (served === undefined) return;
@@ -504,6 +522,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     server.on('upgrade', onUpgrade);
     return () => {
       server.off('upgrade', onUpgrade);
+      stopLimitingHeads();
     };
   }
 

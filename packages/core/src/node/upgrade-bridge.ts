@@ -11,8 +11,10 @@ import type { WebSocketConnection } from './connection.js';
 import { fromIncomingMessage, type HandshakeRequest } from './handshake-request.js';
 import { sendRefusal, writeBuiltRefusal } from './refusal.js';
 import { defaultRefusalJournal, type RefusalJournal } from './refusal-journal.js';
+import { requestHeadArrived } from './request-head-deadline.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  limitHeadsOf,
   type UpgradeOptions,
   type WebSocketServer,
 } from './server.js';
@@ -242,6 +244,7 @@ export function bridgeUpgrades(
     hooks.run(exchange);
   };
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    requestHeadArrived(socket);
     // Left to another listener, or already answered by one registered before this.
     if (hooks.skip?.(request) === true || claimed(socket)) return;
     if (options.path !== undefined || group.closing) {
@@ -265,8 +268,10 @@ export function bridgeUpgrades(
     });
   };
   http.on('upgrade', onUpgrade);
+  const stopLimitingHeads = limitHeadsOf(http, options);
   return () => {
     http.off('upgrade', onUpgrade);
+    stopLimitingHeads();
   };
 }
 

@@ -9,7 +9,8 @@ import { logEventForException } from '../errors/log-event.js';
 import { fromIncomingMessage } from './handshake-request.js';
 import { sendRefusal } from './refusal.js';
 import { answerRefusalLookup, type RefusalJournal } from './refusal-journal.js';
-import { type ServerOptions, WebSocketServer } from './server.js';
+import { requestHeadArrived } from './request-head-deadline.js';
+import { limitHeadsOf, type ServerOptions, WebSocketServer } from './server.js';
 import { refusePlainRequest } from './upgrade-bridge.js';
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -73,6 +74,8 @@ export class UpgradeRouter {
         for (const listener of previous) http.on('request', listener);
       });
     }
+    // After the interception above, which would take the guard's request listener for the app's.
+    this.detachers.push(limitHeadsOf(http, options.fallback ?? {}));
   }
 
   /** Serves `path` exactly with `server`; `undefined` serves every path no other endpoint has. */
@@ -114,6 +117,7 @@ export class UpgradeRouter {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    requestHeadArrived(socket);
     const handshake = fromIncomingMessage(request);
     const server = this.serverFor(handshake.path);
     if (server === undefined) {

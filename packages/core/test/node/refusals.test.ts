@@ -246,6 +246,43 @@ describe.each(['standalone', 'attached'] as const)('%s server', (mode) => {
     expectRefusal(response, c.code, { json: true });
   });
 
+  it('survives clients that reset the connection right after a refusal (ECONNRESET on the refused socket)', async () => {
+    const errors: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      errors.push(error);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { port } = await start(mode);
+      for (let i = 0; i < 20; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connectTcp({ port, host: '127.0.0.1' });
+          socket.on('error', () => {});
+          socket.on('connect', () => {
+            let head = 'GET / HTTP/1.1\r\n';
+            for (const [name, value] of Object.entries({
+              ...upgradeHeaders(port),
+              'Sec-WebSocket-Version': '8',
+            }))
+              head += `${name}: ${value}\r\n`;
+            socket.write(`${head}\r\n`);
+          });
+          // Unread answer in the client's buffer: closing now sends RST instead of FIN.
+          socket.once('readable', () => {
+            socket.resetAndDestroy();
+            resolve();
+          });
+        });
+      }
+      await delay(200);
+      const response = await rawRequest(port, { headers: { 'Sec-WebSocket-Version': '8' } });
+      expect(response.status).toBe(426);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('refuses version 8 with 426, Sec-WebSocket-Version: 13 and Upgrade: websocket', async () => {
     const { port } = await start(mode);
     const response = await rawRequest(port, { headers: { 'Sec-WebSocket-Version': '8' } });

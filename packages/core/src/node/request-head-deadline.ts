@@ -1,0 +1,102 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
+import { type LogEvent, logEventFor } from '../errors/log-event.js';
+import { writeRefusal } from './refusal.js';
+
+/**
+ * An http server reads a request head itself, before any 'upgrade' listener sees it, and bounds
+ * that only by `headersTimeout` (60 s by default, checked every 30 s): a slowloris client that
+ * sends one byte a second keeps its socket for up to 90 s. A server wsgate is attached to gets
+ * the bound of a standalone wsgate server instead: a new connection whose first request head is
+ * not complete within the handshake timeout is answered 408 WSG_HANDSHAKE_TIMEOUT and closed.
+ *
+ * Only the first head of a connection is timed (what the attack holds sockets with); later
+ * requests on a kept-alive connection stay under Node's own `headersTimeout`. On an https server
+ * the time starts once TLS is set up (the TLS handshake has its own `handshakeTimeout`).
+ */
+interface Deadlines {
+  /** The timeout of every attachment still guarding the server; the shortest applies. */
+  readonly timeouts: number[];
+  readonly detach: () => void;
+}
+
+const guarded = new WeakMap<HttpServer | HttpsServer, Deadlines>();
+/** The running deadline of each connection whose first head has not arrived yet. */
+const pendingHeads = new WeakMap<Duplex, NodeJS.Timeout>();
+
+/**
+ * The first request head of `socket` arrived: its deadline stops. Called by wsgate's upgrade
+ * listeners (a listener of its own would count as another upgrade listener, see
+ * `refuseUnhandled`) and, for plain requests, by the guard's 'request' listener.
+ */
+export function requestHeadArrived(socket: Duplex): void {
+  const timer = pendingHeads.get(socket);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  pendingHeads.delete(socket);
+}
+
+/**
+ * Times the first request head of each new connection of `http` (see above). Attachments share
+ * one guard per server; the returned function removes this one's.
+ */
+export function limitRequestHeads(
+  http: HttpServer | HttpsServer,
+  timeoutMs: number,
+  onLog?: (event: LogEvent) => void,
+): () => void {
+  const deadlines = guarded.get(http) ?? startGuard(http, onLog);
+  deadlines.timeouts.push(timeoutMs);
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    deadlines.timeouts.splice(deadlines.timeouts.indexOf(timeoutMs), 1);
+    if (deadlines.timeouts.length > 0) return;
+    deadlines.detach();
+    guarded.delete(http);
+  };
+}
+
+function expire(socket: Socket, timeoutMs: number, onLog?: (event: LogEvent) => void): void {
+  pendingHeads.delete(socket);
+  // Answered by someone else in the meantime (a listener for 'checkContinue' or 'connect',
+  // which the guard cannot watch without changing how Node answers those).
+  if (socket.destroyed || socket.bytesWritten > 0) return;
+  const detail = `no complete request head within ${timeoutMs} ms`;
+  onLog?.(logEventFor('WSG_HANDSHAKE_TIMEOUT', { detail, remoteAddress: socket.remoteAddress }));
+  writeRefusal(socket, 'WSG_HANDSHAKE_TIMEOUT', { detail });
+}
+
+function forgetSocket(this: Socket): void {
+  requestHeadArrived(this);
+}
+
+function startGuard(
+  http: HttpServer | HttpsServer,
+  onLog: ((event: LogEvent) => void) | undefined,
+): Deadlines {
+  const onConnection = (socket: Socket): void => {
+    const timeoutMs = Math.min(...deadlines.timeouts);
+    const timer = setTimeout(expire, timeoutMs, socket, timeoutMs, onLog);
+    timer.unref();
+    pendingHeads.set(socket, timer);
+    socket.once('close', forgetSocket);
+  };
+  const onRequest = (request: IncomingMessage): void => requestHeadArrived(request.socket);
+  const connectionEvent = http instanceof TlsServer ? 'secureConnection' : 'connection';
+  http.on(connectionEvent, onConnection);
+  http.prependListener('request', onRequest);
+  const deadlines: Deadlines = {
+    timeouts: [],
+    detach: () => {
+      http.off(connectionEvent, onConnection);
+      http.off('request', onRequest);
+    },
+  };
+  guarded.set(http, deadlines);
+  return deadlines;
+}
