@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
+  CHAT_CONNECTION_LIMITS,
   CHAT_TOKEN_CHALLENGE,
   ChatRoom,
   chatTokenRefusal,
@@ -49,15 +50,12 @@ const requireChatToken: RequestHandler = (req, res, next) => {
 app.get(
   '/chat',
   requireChatToken,
-  websocket(
-    (connection) => {
-      connection.on('message', (data) => {
-        room.handle(connection, typeof data === 'string' ? data : data.toString('utf8'));
-      });
-      connection.on('close', () => room.leave(connection));
-    },
-    { maxMessageBytes: 64 * 1024 },
-  ),
+  websocket((connection) => {
+    connection.on('message', (data) => {
+      room.handle(connection, typeof data === 'string' ? data : data.toString('utf8'));
+    });
+    connection.on('close', () => room.leave(connection));
+  }, CHAT_CONNECTION_LIMITS),
 );
 
 const page = express.static(demoPublicDir(import.meta.url));

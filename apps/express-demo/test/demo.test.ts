@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   demoBrowserSuite,
   demoContractSuite,
+  demoHostileSuite,
   type RunningDemo,
   rawRequest,
   startDemo,
@@ -12,6 +13,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 demoContractSuite('express-demo', appDir);
 demoBrowserSuite('express-demo', appDir);
+demoHostileSuite('express-demo', appDir);
 
 describe('express-demo', () => {
   let demo: RunningDemo;

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import {
+  CHAT_CONNECTION_LIMITS,
   CHAT_TOKEN_CHALLENGE,
   ChatRoom,
   chatTokenRefusal,
@@ -45,7 +46,7 @@ const requireChatToken: Middleware = async (ctx, next) => {
 };
 
 router.get('/chat', requireChatToken, async (ctx) => {
-  const ws = await ctx.ws();
+  const ws = await ctx.ws(CHAT_CONNECTION_LIMITS);
   if (ws === undefined) return;
   ws.on('message', (data) => room.handle(ws, data.toString()));
   ws.on('close', () => room.leave(ws));

@@ -1,12 +1,19 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoBrowserSuite, demoContractSuite, type RunningDemo, startDemo } from '@wsgate/test-kit';
+import {
+  demoBrowserSuite,
+  demoContractSuite,
+  demoHostileSuite,
+  type RunningDemo,
+  startDemo,
+} from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 demoContractSuite('koa-demo', appDir);
 demoBrowserSuite('koa-demo', appDir);
+demoHostileSuite('koa-demo', appDir);
 
 describe('koa-demo on its own', () => {
   let demo: RunningDemo;

@@ -6,7 +6,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 // A value import: Nest injects ChatRoom by the constructor's decorator metadata.
-import { ChatRoom } from '@wsgate/demo-kit';
+import { CHAT_CONNECTION_LIMITS, ChatRoom } from '@wsgate/demo-kit';
 import type { WsgateClient, WsgateGatewayOptions } from '@wsgate/nestjs';
 import { ChatTokenGuard } from './chat-token.guard.js';
 
@@ -15,7 +15,7 @@ import { ChatTokenGuard } from './chat-token.guard.js';
   path: '/chat',
   handshakeGuards: [ChatTokenGuard],
   wwwAuthenticate: 'Bearer realm="chat"',
-  maxMessageBytes: 64 * 1024,
+  ...CHAT_CONNECTION_LIMITS,
 })
 export class ChatGateway implements OnGatewayDisconnect {
   constructor(private readonly room: ChatRoom) {}

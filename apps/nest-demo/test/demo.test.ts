@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { demoBrowserSuite, demoContractSuite, type RunningDemo, startDemo } from '@wsgate/test-kit';
+import {
+  demoBrowserSuite,
+  demoContractSuite,
+  demoHostileSuite,
+  type RunningDemo,
+  startDemo,
+} from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
@@ -7,6 +13,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 demoContractSuite('nest-demo', appDir);
 demoBrowserSuite('nest-demo', appDir);
+demoHostileSuite('nest-demo', appDir);
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

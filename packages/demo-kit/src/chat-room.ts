@@ -3,13 +3,33 @@ export interface ChatMember {
   send(text: string): unknown;
 }
 
+/** Members a room takes by default (see ChatRoom). */
+export const DEFAULT_MAX_CHAT_MEMBERS = 100;
+
+/**
+ * The connection limits of every demo's `/chat`: chat messages are small, and every message is
+ * sent to every member, so a member that does not read is closed (1013) once 1 MiB waits for it
+ * rather than the default 16 MiB: a full room of members that never read holds about 100 MiB,
+ * not 1.6 GiB.
+ */
+export const CHAT_CONNECTION_LIMITS = {
+  maxMessageBytes: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+} as const;
+
 /**
  * The chat of the demo apps, framework-agnostic. The wire format is Nest's `{ event, data }`, so
  * the same page talks to every demo: the client sends `join` {name} and `message` {text}; the
  * room sends `welcome`, `joined`, `left`, `message` and `error`.
+ *
+ * A room takes at most `maxMembers`: every join and leave sends the whole list of names to
+ * every member, so n joins cost about n³ bytes (1,000 members joining made a demo hold GiBs
+ * and stall for a minute); a join beyond the limit gets an error.
  */
 export class ChatRoom {
   private readonly members = new Map<ChatMember, string>();
+
+  constructor(readonly maxMembers = DEFAULT_MAX_CHAT_MEMBERS) {}
 
   get size(): number {
     return this.members.size;
@@ -26,6 +46,10 @@ export class ChatRoom {
     }
     const clean = name.trim();
     const previous = this.members.get(member);
+    if (previous === undefined && this.members.size >= this.maxMembers) {
+      this.error(member, `the room is full (${this.maxMembers} members); try again later`);
+      return;
+    }
     this.members.set(member, clean);
     member.send(JSON.stringify({ event: 'welcome', data: { name: clean, online: this.online() } }));
     if (previous === undefined)

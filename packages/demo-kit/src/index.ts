@@ -1,5 +1,5 @@
 export type { ChatMember } from './chat-room.js';
-export { ChatRoom } from './chat-room.js';
+export { CHAT_CONNECTION_LIMITS, ChatRoom, DEFAULT_MAX_CHAT_MEMBERS } from './chat-room.js';
 export type { ChatTokenRefusal } from './chat-token.js';
 export { CHAT_TOKEN_CHALLENGE, chatTokenRefusal } from './chat-token.js';
 export type { DemoConfig } from './config.js';

@@ -10,6 +10,7 @@ export {
   seededRandom,
   wordyText,
 } from './frames.js';
+export { demoHostileSuite } from './hostile-suite.js';
 export type { TcpServer } from './net.js';
 export {
   closedPort,

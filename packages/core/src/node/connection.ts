@@ -194,6 +194,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   private socketError: Error | undefined;
   /** With `maxMessagesPerSecond`: when the current one-second window began, and its messages. */
   private rate: { windowStart: number; count: number } | undefined;
+  /** Reading stopped until the socket drains: pongs piled up past the cap (see onPing). */
+  private awaitingDrain = false;
 
   /**
    * `settings`, when given, stand for every option but the subprotocol, extensions and
@@ -255,7 +257,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (head !== undefined && head.length > 0) this.receiveChunk(head);
     if (this.readyStateValue === ReadyState.closed || this.socket.destroyed) return;
     this.socket.on('data', socketOnData);
-    if (!this.session.paused) this.socket.resume();
+    if (!this.session.paused && !this.awaitingDrain) this.socket.resume();
   }
 
   /**
@@ -273,7 +275,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.readyStateValue === ReadyState.closed) return;
     this.session.resume();
     if (this.session.paused) return;
-    if (this.socket.listenerCount('data') > 0) this.socket.resume();
+    if (this.socket.listenerCount('data') > 0 && !this.awaitingDrain) this.socket.resume();
     // The end of the stream came while paused: it waited for the messages before it.
     if (this.socket.readableEnded && this.session.state !== SessionState.closed) this.socketEnded();
   }
@@ -297,6 +299,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.receiving = false;
       this.writePending();
     }
+    // See onPing: with no 'drain' to come (a cap below the socket's high-water mark), read on.
+    if (this.awaitingDrain && !this.socket.writableNeedDrain) this.readOn();
   }
 
   // --- sending --------------------------------------------------------------------------
@@ -424,6 +428,14 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   onPing(payload: Uint8Array): void {
+    // RFC 6455 §5.5.2: every ping gets its pong, which send()'s cap does not see: a peer that
+    // pings without reading would pile pongs up without bound. Past maxBufferedBytes, reading
+    // stops until the socket drains (TCP then holds the peer back), whatever the policy: every
+    // pong still goes, once the peer reads.
+    if (!this.awaitingDrain && this.bufferedAmount > this.settings.maxBufferedBytes) {
+      this.awaitingDrain = true;
+      this.socket.pause();
+    }
     this.emitSafely('ping', toBuffer(payload));
   }
 
@@ -508,6 +520,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   socketDrained(): void {
+    if (this.awaitingDrain) this.readOn();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
     this.emitSafely('drain');
@@ -581,6 +594,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (++rate.count <= limit) return true;
     this.session.fail('WSG_MESSAGE_RATE_EXCEEDED', `more than ${limit} messages in one second`);
     return false;
+  }
+
+  /** Reads again after the pongs piled up were written (see onPing). */
+  private readOn(): void {
+    this.awaitingDrain = false;
+    // Unless the application paused the connection meanwhile: its resume reads on.
+    if (!this.session.paused && this.socket.listenerCount('data') > 0) this.socket.resume();
   }
 
   private endSocket(): void {

@@ -213,6 +213,72 @@ describe('heartbeat', () => {
   });
 });
 
+describe('pings from a peer that does not read its pongs', () => {
+  const cap = 256 * 1024;
+  // 125 bytes of payload: a 131-byte masked ping, answered by a 127-byte pong (RFC 6455 §5.5).
+  const ping = clientFrame(9, Buffer.alloc(125, 0x70));
+  const burst = Buffer.concat(Array.from({ length: 512 }, () => ping));
+
+  /** Writes bursts of pings without reading until the server stops reading them (32 MiB at most). */
+  async function pingUntilStalled(client: RawWebSocket): Promise<number> {
+    let queued = 0;
+    while (queued < 32 * 1024 * 1024) {
+      queued += burst.length;
+      if (client.socket.write(burst)) continue;
+      const drained = await Promise.race([
+        nextEvent(client.socket, 'drain', 500).then(() => true),
+        delay(600).then(() => false),
+      ]).catch(() => false);
+      if (!drained) break;
+    }
+    return queued / ping.length;
+  }
+
+  it.each(['close', 'drop', 'wait'] as const)(
+    "with the '%s' policy, stops reading once maxBufferedBytes of pongs wait, and answers every ping once the peer reads",
+    async (slowConsumerPolicy) => {
+      const h = await harness({ maxBufferedBytes: cap, slowConsumerPolicy });
+      const client = await raw(h.port);
+      client.socket.pause();
+      const connection = await h.connection();
+      let highest = 0;
+      const sampler = setInterval(() => {
+        highest = Math.max(highest, connection.bufferedAmount);
+      }, 1);
+      const pings = await pingUntilStalled(client);
+      clearInterval(sampler);
+      highest = Math.max(highest, connection.bufferedAmount);
+      // Reading stopped: the pings of one read past the cap (64 KiB at most) are still answered.
+      expect(pings * ping.length).toBeLessThan(32 * 1024 * 1024);
+      expect(highest).toBeGreaterThan(cap);
+      expect(highest).toBeLessThanOrEqual(cap + 64 * 1024);
+      expect(connection.readyState).toBe(1);
+      client.socket.resume();
+      await waitFor(() => client.frames.length >= pings, {
+        timeoutMs: 10_000,
+        what: `${pings} pongs`,
+      });
+      expect(client.frames).toHaveLength(pings);
+      expect(client.frames.every((frame) => frame.opcode === 10)).toBe(true);
+      client.sendFrame(1, 'after the pings');
+      await client.waitForFrames(pings + 1);
+      expect(client.frames.at(-1)?.payload.toString()).toBe('after the pings');
+      expect(connection.readyState).toBe(1);
+    },
+  );
+
+  it('keeps reading when the cap is below what the socket buffers before asking for a drain', async () => {
+    const h = await harness({ maxBufferedBytes: 1000 });
+    const client = await raw(h.port);
+    client.sendRaw(Buffer.concat(Array.from({ length: 100 }, () => ping)));
+    await client.waitForFrames(100);
+    client.sendFrame(1, 'read on');
+    const frames = await client.waitForFrames(101);
+    expect(frames.slice(0, 100).every((frame) => frame.opcode === 10)).toBe(true);
+    expect(frames[100]?.payload.toString()).toBe('read on');
+  });
+});
+
 describe('fragments', () => {
   it('echoes a 4 MiB message sent in 65,536 fragments of 64 bytes as one message', async () => {
     const h = await harness();
