@@ -52,12 +52,30 @@ class ParsedHandshakeRequest implements HandshakeRequest {
   }
 }
 
+/**
+ * Node keeps only the first of repeated Host headers, where RFC 9112 §3.2 answers them with 400:
+ * the handshake gets them all, as a standalone server's parser gives them, so that the same check
+ * refuses them.
+ */
+function headersOf(request: IncomingMessage): IncomingMessage['headers'] {
+  const raw = request.rawHeaders;
+  let hosts: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    hosts ??= [];
+    hosts.push(raw[i + 1] as string);
+  }
+  if (hosts === undefined || hosts.length < 2) return request.headers;
+  return { ...request.headers, host: hosts } as unknown as IncomingMessage['headers'];
+}
+
 export function fromIncomingMessage(request: IncomingMessage): HandshakeRequest {
   return new ParsedHandshakeRequest(
     request.method ?? 'GET',
     request.url ?? '/',
     request.httpVersion,
-    request.headers,
+    headersOf(request),
     request.socket ?? undefined,
     request,
   );

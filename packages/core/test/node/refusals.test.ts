@@ -246,6 +246,17 @@ describe.each(['standalone', 'attached'] as const)('%s server', (mode) => {
     expectRefusal(response, c.code, { json: true });
   });
 
+  it('refuses a request with two Host headers with 400 WSG_REQUEST_MALFORMED (RFC 9112 §3.2)', async () => {
+    const { port } = await start(mode);
+    let head = 'GET / HTTP/1.1\r\n';
+    for (const [name, value] of Object.entries(upgradeHeaders(port)))
+      head += `${name}: ${value}\r\n`;
+    head += 'Host: evil.example\r\n\r\n';
+    const response = await rawExchange(port, Buffer.from(head, 'latin1'));
+    expectRefusal(response, 'WSG_REQUEST_MALFORMED');
+    expect(response.body).toContain('repeated Host header');
+  });
+
   it('survives clients that reset the connection right after a refusal (ECONNRESET on the refused socket)', async () => {
     const errors: unknown[] = [];
     const onUncaught = (error: unknown): void => {
