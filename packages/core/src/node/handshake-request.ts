@@ -58,7 +58,8 @@ class ParsedHandshakeRequest implements HandshakeRequest {
  * refuses them.
  */
 function headersOf(request: IncomingMessage): IncomingMessage['headers'] {
-  const raw = request.rawHeaders;
+  // Request-like objects built by hand (tests, other servers) may carry parsed headers alone.
+  const raw: readonly string[] = request.rawHeaders ?? [];
   let hosts: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
