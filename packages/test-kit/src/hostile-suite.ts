@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from './demo-app.js';
 import { clientFrame, clientFrameHeader, closePayload } from './frames.js';
 import { delay, waitFor } from './net.js';
-import { parseRawResponse, type RawResponse, rawExchange, upgradeHeaders } from './raw-http.js';
+import { type RawResponse, rawExchange, sendAndRead, upgradeHeaders } from './raw-http.js';
 import { openRawWebSocket, type RawWebSocket } from './raw-websocket.js';
 import { openWs, wsNextMessage } from './ws-client.js';
 
@@ -73,37 +73,27 @@ function handshakeHead(port: number, path: string, extra: Record<string, string>
  * stops as soon as the server answers: a server that answers an oversized head and closes
  * would otherwise reset a connection still being written to, and the answer be lost.
  */
-function pacedExchange(
+async function pacedExchange(
   port: number,
   bytes: Buffer,
   chunkBytes: number,
   timeoutMs = 5_000,
 ): Promise<RawResponse> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    const chunks: Buffer[] = [];
-    let sentBytes = 0;
-    let done = false;
-    const finish = (closedByServer: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer));
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    const pump = (): void => {
-      if (done || chunks.length > 0 || socket.destroyed || sentBytes >= bytes.length) return;
-      const piece = bytes.subarray(sentBytes, sentBytes + chunkBytes);
-      sentBytes += piece.length;
-      socket.write(piece, () => setImmediate(pump));
-    };
-    socket.on('connect', pump);
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('close', () => finish(true));
-    // A reset after the answer: what arrived before it is the answer.
-    socket.on('error', () => finish(true));
-  });
+  let sentBytes = 0;
+  const { response } = await sendAndRead(
+    port,
+    (socket, answered) => {
+      const pump = (): void => {
+        if (answered() || socket.destroyed || sentBytes >= bytes.length) return;
+        const piece = bytes.subarray(sentBytes, sentBytes + chunkBytes);
+        sentBytes += piece.length;
+        socket.write(piece, () => setImmediate(pump));
+      };
+      pump();
+    },
+    { timeoutMs },
+  );
+  return response;
 }
 
 /**

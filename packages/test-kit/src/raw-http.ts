@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
   readonly statusLine: string;
@@ -60,34 +60,55 @@ export function parseRawResponse(raw: string, closedByServer: boolean): RawRespo
   };
 }
 
+/** A request head as `rawRequest` sends it: a valid handshake's headers, changed by `options`. */
+function requestHead(port: number, options: RawRequestOptions): Buffer {
+  const headers: Record<string, string | null> = { ...upgradeHeaders(port), ...options.headers };
+  let head = `${options.method ?? 'GET'} ${options.path ?? '/'} HTTP/${options.httpVersion ?? '1.1'}\r\n`;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== null) head += `${name}: ${value}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
 /**
  * Sends a hand-written HTTP request over a real TCP socket and reads until the server closes
  * (or `timeoutMs`). For asserting the exact status line, headers and body of refusals.
  */
 export function rawRequest(port: number, options: RawRequestOptions = {}): Promise<RawResponse> {
-  const headers: Record<string, string | null> = { ...upgradeHeaders(port), ...options.headers };
-  let head = `${options.method ?? 'GET'} ${options.path ?? '/'} HTTP/${options.httpVersion ?? '1.1'}\r\n`;
-  for (const [name, value] of Object.entries(headers))
-    if (value !== null) head += `${name}: ${value}\r\n`;
-  head += '\r\n';
   return rawExchange(
     port,
-    Buffer.concat([Buffer.from(head, 'latin1'), options.after ?? Buffer.alloc(0)]),
+    Buffer.concat([requestHead(port, options), options.after ?? Buffer.alloc(0)]),
     options,
   );
 }
 
 /** Sends arbitrary bytes and reads the answer until close or timeout. */
-export function rawExchange(
+export async function rawExchange(
   port: number,
   bytes: Uint8Array,
-  options: {
-    readonly timeoutMs?: number;
-    readonly host?: string;
-    readonly stopWhen?: (received: string) => boolean;
-  } = {},
+  options: ExchangeOptions = {},
 ): Promise<RawResponse> {
+  const { response } = await sendAndRead(port, (socket) => socket.write(bytes), options);
+  return response;
+}
+
+export interface ExchangeOptions {
+  readonly timeoutMs?: number;
+  readonly host?: string;
+  readonly stopWhen?: (received: string) => boolean;
+}
+
+/**
+ * Connects, lets `send` write (told whether an answer has begun to arrive), and reads until the
+ * server closes, `stopWhen` holds or `timeoutMs` (3 s by default) passes. A reset after the
+ * first bytes of an answer ends the read with what arrived; an error before any rejects.
+ */
+export function sendAndRead(
+  port: number,
+  send: (socket: Socket, answered: () => boolean) => void,
+  options: ExchangeOptions = {},
+): Promise<{ readonly response: RawResponse; readonly elapsedMs: number }> {
   return new Promise((resolve, reject) => {
+    const started = Date.now();
     const socket = connect({ port, host: options.host ?? '127.0.0.1' });
     const chunks: Buffer[] = [];
     let done = false;
@@ -96,10 +117,11 @@ export function rawExchange(
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer));
+      const response = parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer);
+      resolve({ response, elapsedMs: Date.now() - started });
     };
     const timer = setTimeout(() => finish(false), options.timeoutMs ?? 3_000);
-    socket.on('connect', () => socket.write(bytes));
+    socket.on('connect', () => send(socket, () => chunks.length > 0));
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       if (options.stopWhen?.(Buffer.concat(chunks).toString('latin1'))) finish(false);
@@ -107,7 +129,7 @@ export function rawExchange(
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (chunks.length > 0 || error.code === 'ECONNRESET') finish(true);
+      if (chunks.length > 0 || error.code === 'ECONNRESET' || error.code === 'EPIPE') finish(true);
       else if (!done) {
         done = true;
         clearTimeout(timer);
@@ -129,7 +151,7 @@ export interface DrippedRequest {
  * Sends a request head one byte every `intervalMs` (a slowloris client), and reads until the
  * server closes or `timeoutMs`. The drip stops at the head's end, or when the server answers.
  */
-export function dripRequest(
+export async function dripRequest(
   port: number,
   options: {
     readonly path?: string;
@@ -138,41 +160,19 @@ export function dripRequest(
     readonly host?: string;
   },
 ): Promise<DrippedRequest> {
-  const headers = upgradeHeaders(port);
-  let text = `GET ${options.path ?? '/'} HTTP/1.1\r\n`;
-  for (const [name, value] of Object.entries(headers)) text += `${name}: ${value}\r\n`;
-  const head = Buffer.from(`${text}\r\n`, 'latin1');
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
-    const started = Date.now();
-    const chunks: Buffer[] = [];
-    let sent = 0;
-    let done = false;
-    const drip = setInterval(() => {
-      if (sent >= head.length || chunks.length > 0 || socket.destroyed) return;
-      socket.write(head.subarray(sent, sent + 1));
-      sent++;
-    }, options.intervalMs);
-    const finish = (closedByServer: boolean): void => {
-      if (done) return;
-      done = true;
-      clearInterval(drip);
-      clearTimeout(timer);
-      socket.destroy();
-      const response = parseRawResponse(Buffer.concat(chunks).toString('latin1'), closedByServer);
-      resolve({ response, sent, elapsedMs: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(false), options.timeoutMs);
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (chunks.length > 0 || error.code === 'ECONNRESET') finish(true);
-      else if (!done) {
-        done = true;
-        clearInterval(drip);
-        clearTimeout(timer);
-        reject(error);
-      }
-    });
-  });
+  const head = requestHead(port, { path: options.path ?? '/' });
+  let sent = 0;
+  const { response, elapsedMs } = await sendAndRead(
+    port,
+    (socket, answered) => {
+      const drip = setInterval(() => {
+        if (sent >= head.length || answered() || socket.destroyed) return;
+        socket.write(head.subarray(sent, sent + 1));
+        sent++;
+      }, options.intervalMs);
+      socket.once('close', () => clearInterval(drip));
+    },
+    options,
+  );
+  return { response, sent, elapsedMs };
 }

@@ -257,7 +257,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (head !== undefined && head.length > 0) this.receiveChunk(head);
     if (this.readyStateValue === ReadyState.closed || this.socket.destroyed) return;
     this.socket.on('data', socketOnData);
-    if (!this.session.paused && !this.awaitingDrain) this.socket.resume();
+    this.readOn();
   }
 
   /**
@@ -275,7 +275,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.readyStateValue === ReadyState.closed) return;
     this.session.resume();
     if (this.session.paused) return;
-    if (this.socket.listenerCount('data') > 0 && !this.awaitingDrain) this.socket.resume();
+    this.readOn();
     // The end of the stream came while paused: it waited for the messages before it.
     if (this.socket.readableEnded && this.session.state !== SessionState.closed) this.socketEnded();
   }
@@ -300,7 +300,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.writePending();
     }
     // See onPing: with no 'drain' to come (a cap below the socket's high-water mark), read on.
-    if (this.awaitingDrain && !this.socket.writableNeedDrain) this.readOn();
+    if (this.awaitingDrain && !this.socket.writableNeedDrain) this.pongsDrained();
   }
 
   // --- sending --------------------------------------------------------------------------
@@ -520,7 +520,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   socketDrained(): void {
-    if (this.awaitingDrain) this.readOn();
+    if (this.awaitingDrain) this.pongsDrained();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
     this.emitSafely('drain');
@@ -596,11 +596,19 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     return false;
   }
 
-  /** Reads again after the pongs piled up were written (see onPing). */
-  private readOn(): void {
+  /** The pongs piled up were written (see onPing): reading may go on. */
+  private pongsDrained(): void {
     this.awaitingDrain = false;
-    // Unless the application paused the connection meanwhile: its resume reads on.
-    if (!this.session.paused && this.socket.listenerCount('data') > 0) this.socket.resume();
+    this.readOn();
+  }
+
+  /**
+   * Lets the socket read, unless the application paused the connection, pongs wait to drain
+   * (see onPing), or reading has not started yet (see start).
+   */
+  private readOn(): void {
+    if (this.session.paused || this.awaitingDrain) return;
+    if (this.socket.listenerCount('data') > 0) this.socket.resume();
   }
 
   private endSocket(): void {

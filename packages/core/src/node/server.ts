@@ -529,26 +529,19 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   /** 404 for an upgrade no listener takes: at once when alone, else after a grace period. */
   refuseUnhandled(server: HttpServer, request: HandshakeRequest, socket: Duplex): void {
     if (server.listenerCount('upgrade') <= 1) {
-      this.refuse(
-        request,
-        socket,
-        'WSG_PATH_NOT_FOUND',
-        `no WebSocket endpoint at ${request.path}`,
-      );
+      this.refusePathNotFound(request, socket);
       return;
     }
     const timer = setTimeout(() => {
       const untouched = !socket.destroyed && (socket as Partial<Socket>).bytesWritten === 0;
-      if (untouched)
-        this.refuse(
-          request,
-          socket,
-          'WSG_PATH_NOT_FOUND',
-          `no WebSocket endpoint at ${request.path}`,
-        );
+      if (untouched) this.refusePathNotFound(request, socket);
     }, this.options.unhandledUpgradeTimeoutMs ?? 1_000);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
+  }
+
+  private refusePathNotFound(request: HandshakeRequest, socket: Duplex): void {
+    this.refuse(request, socket, 'WSG_PATH_NOT_FOUND', `no WebSocket endpoint at ${request.path}`);
   }
 
   // --- standalone -----------------------------------------------------------------------
@@ -668,12 +661,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const served = this.pathServed(request, socket);
     if (served === undefined) return;
     if (!served) {
-      this.refuse(
-        request,
-        socket,
-        'WSG_PATH_NOT_FOUND',
-        `no WebSocket endpoint at ${request.path}`,
-      );
+      this.refusePathNotFound(request, socket);
       return;
     }
     void this.upgrade(request, socket, result.rest, {});

@@ -21,8 +21,6 @@ import {
 import type { ServerGroup } from './server-group.js';
 
 const LINGER_MS = 2_000;
-/** How long other upgrade listeners get to claim a request before it is answered 404 (see ServerOptions). */
-const DEFAULT_UNHANDLED_UPGRADE_TIMEOUT_MS = 1_000;
 
 /** Whether another upgrade listener (or the peer) already took the socket: wrote to it, ended or destroyed it. */
 function claimed(socket: Duplex): boolean {
@@ -184,17 +182,11 @@ export class UpgradeExchange {
    * `unhandledUpgradeTimeoutMs` (as `WebSocketServer.refuseUnhandled`).
    */
   refuseUnclaimed(server: WebSocketServer, http: HttpServer | HttpsServer): void {
+    if (this.settled) return;
+    this.settledValue = true;
     this.stopDeadline();
-    const detail = `no WebSocket endpoint at ${this.handshake.path}`;
-    if (http.listenerCount('upgrade') <= 1) {
-      this.refuse(server, 'WSG_PATH_NOT_FOUND', detail);
-      return;
-    }
-    const timer = setTimeout(() => {
-      if (!this.taken) this.refuse(server, 'WSG_PATH_NOT_FOUND', detail);
-    }, server.options.unhandledUpgradeTimeoutMs ?? DEFAULT_UNHANDLED_UPGRADE_TIMEOUT_MS);
-    timer.unref();
-    this.socket.once('close', () => clearTimeout(timer));
+    this.response.detachSocket(this.socket as Socket);
+    server.refuseUnhandled(http as HttpServer, this.handshake, this.socket);
   }
 }
 
