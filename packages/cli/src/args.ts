@@ -41,17 +41,34 @@ export function parseArgs(
   return { positionals, flags, repeated };
 }
 
+/** A command called wrongly: the command line exits 2 with one line naming the fault. */
+export class UsageError extends Error {}
+
+/** `--help` or `-h` anywhere among the arguments. */
+export function wantsHelp(args: ParsedArgs): boolean {
+  return args.flags.get('help') === true || args.positionals.includes('-h');
+}
+
+/** Throws a UsageError naming the first flag that is not `known`. */
+export function rejectUnknownFlags(args: ParsedArgs, known: ReadonlySet<string>): void {
+  for (const name of args.flags.keys()) {
+    if (!known.has(name)) throw new UsageError(`unknown option --${name}`);
+  }
+}
+
 export function integerFlag(args: ParsedArgs, name: string, fallback: number): number {
   const value = args.flags.get(name);
   if (value === undefined) return fallback;
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number))
-    throw new Error(`--${name} takes a whole number, got ${value === true ? 'nothing' : value}`);
+    throw new UsageError(
+      `--${name} takes a whole number, got ${value === true ? 'nothing' : value}`,
+    );
   return number;
 }
 
 export function stringFlag(args: ParsedArgs, name: string, fallback: string): string {
   const value = args.flags.get(name);
-  if (value === true) throw new Error(`--${name} takes a value`);
+  if (value === true) throw new UsageError(`--${name} takes a value`);
   return value ?? fallback;
 }

@@ -143,7 +143,7 @@ describe('wsgate echo', () => {
     expect(await echo.exited).toBe(0);
   });
 
-  it('exits with 1 and says why for a --port that is not a number', async () => {
+  it('exits with 2 (usage) and says why for a --port that is not a number', async () => {
     const child = spawn(process.execPath, [BIN, 'echo', '--port', 'nine'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -153,7 +153,7 @@ describe('wsgate echo', () => {
       stderr += chunk.toString();
     });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain('--port takes a whole number');
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Capture, createCapture, isToken } from '@wsgate/core';
-import { type ParsedArgs, parseArgs } from '../args.js';
+import { type ParsedArgs, parseArgs, rejectUnknownFlags, UsageError, wantsHelp } from '../args.js';
 import { renderReport } from './render.js';
 import { doctor } from './run.js';
 import { DEFAULT_DOCTOR_TIMEOUT_MS, DoctorExitCode } from './types.js';
@@ -55,8 +55,6 @@ const VALUE_FLAGS = new Set([
   'capture-max-bytes',
 ]);
 
-class UsageError extends Error {}
-
 function value(args: ParsedArgs, name: string): string | undefined {
   const given = args.flags.get(name);
   if (given === true)
@@ -102,13 +100,12 @@ export async function runDoctor(argv: readonly string[], io: CommandIo): Promise
   let verbose: boolean;
   try {
     const args = parseArgs(argv, BOOLEAN_FLAGS);
-    if (args.flags.get('help') === true) {
+    if (wantsHelp(args)) {
       io.stdout(`${DOCTOR_USAGE}\n`);
       return 0;
     }
+    rejectUnknownFlags(args, new Set([...BOOLEAN_FLAGS, ...VALUE_FLAGS]));
     for (const name of args.flags.keys()) {
-      if (!BOOLEAN_FLAGS.has(name) && !VALUE_FLAGS.has(name))
-        throw new UsageError(`unknown option --${name}`);
       if (BOOLEAN_FLAGS.has(name) && args.flags.get(name) !== true)
         throw new UsageError(`--${name} takes no value`);
     }
@@ -171,7 +168,7 @@ export async function runDoctor(argv: readonly string[], io: CommandIo): Promise
     };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`wsgate doctor: ${error.message}\n\n${DOCTOR_USAGE}\n`);
+    io.stderr(`wsgate doctor: ${error.message} (see wsgate doctor --help)\n`);
     return DoctorExitCode.usage;
   }
   let report: Awaited<ReturnType<typeof doctor>>;
