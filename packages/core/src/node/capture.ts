@@ -128,6 +128,7 @@ export class Capture {
   /**
    * Tracks the socket of an upgrade that Node's http server already parsed: the request head is
    * rebuilt from the parsed request (noted in the file), then `head` and the rest are recorded.
+   * @internal
    */
   trackUpgrade(request: HandshakeRequest, socket: Duplex, head?: Uint8Array): void {
     if (this.taps.has(socket)) return;
@@ -141,7 +142,7 @@ export class Capture {
     if (head !== undefined && head.length > 0) tap.inbound(head);
   }
 
-  /** Records frames of one flow, all with the current time. */
+  /** @internal Records frames of one flow, all with the current time. */
   record(frames: readonly Uint8Array[], comment?: string): void {
     if (this.stopped || frames.length === 0) return;
     const timestamp = nowMicros();
