@@ -23,7 +23,7 @@ export {
 export type { FrameHandler, FrameHeader } from './frame-parser.js';
 export { FrameParser } from './frame-parser.js';
 export type { Allocate, FrameOptions } from './frame-serializer.js';
-export { allocateZeroed, encodeFrame, MERGE_PAYLOAD_MAX_BYTES } from './frame-serializer.js';
+export { encodeFrame } from './frame-serializer.js';
 export type { ClientRequestOptions, ServerResponseOutcome } from './handshake-client.js';
 export { serializeClientRequest, validateServerResponse } from './handshake-client.js';
 export type {
@@ -52,7 +52,7 @@ export {
   HttpResponseParser,
   headerHasToken,
 } from './http-head.js';
-export { applyMask, writeMaskKey } from './mask.js';
+export { applyMask } from './mask.js';
 export type { MessageCodec, SessionCompression } from './message-codec.js';
 export { isControlOpcode, MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 export type { DeflateAgreement, DeflateOptions } from './permessage-deflate.js';
