@@ -129,6 +129,18 @@ function buildLoadgen() {
  * adapter's `import '@wsgate/core'` finds the copy beside it). Returns that folder and a hash of
  * core's build and of all of them.
  */
+/** The package's entry points (`.`, `./adapter`...), pointing into the copy of its ESM build. */
+function esmExports(name) {
+  const require = createRequire(import.meta.url);
+  const { exports } = require(`@wsgate/${name}/package.json`);
+  const entries = {};
+  for (const [subpath, target] of Object.entries(exports)) {
+    const file = target?.import?.default;
+    if (typeof file === 'string') entries[subpath] = file.replace('./dist/esm/', './');
+  }
+  return entries;
+}
+
 function snapshotPackages(names) {
   const require = createRequire(import.meta.url);
   const root = join(buildDir, 'packages', 'node_modules');
@@ -145,7 +157,7 @@ function snapshotPackages(names) {
     cpSync(source, target, { recursive: true, filter: (path) => !path.endsWith('.map') });
     writeFileSync(
       join(target, 'package.json'),
-      `${JSON.stringify({ name: `@wsgate/${name}`, type: 'module', exports: './index.js' })}\n`,
+      `${JSON.stringify({ name: `@wsgate/${name}`, type: 'module', exports: esmExports(name) })}\n`,
     );
     const hash = createHash('sha256');
     const walk = (dir) => {

@@ -1,12 +1,6 @@
-import {
-  computeAcceptKey,
-  createServer,
-  createSessionCompression,
-  encodeClosePayload,
-  encodeFrame,
-  Opcode,
-  type ServerOptions,
-} from '@wsgate/core';
+import { createServer, type ServerOptions } from '@wsgate/core';
+import { createSessionCompression } from '@wsgate/core/adapter';
+import { computeAcceptKey, encodeClosePayload, encodeFrame, Opcode } from '@wsgate/core/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, probe, rawWebSocketServer, serverFrame, switchingProtocols } from './helpers.js';
 

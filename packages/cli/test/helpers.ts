@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeAcceptKey, encodeFrame, FrameParser } from '@wsgate/core';
+import { computeAcceptKey, encodeFrame, FrameParser } from '@wsgate/core/protocol';
 import { expect } from 'vitest';
 import { type DoctorOptions, type DoctorReport, doctor, main } from '../src/main.js';
 

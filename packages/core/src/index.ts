@@ -1,4 +1,49 @@
-export * from './capture/index.js';
-export * from './errors/index.js';
-export * from './node/index.js';
-export * from './protocol/index.js';
+/**
+ * `@wsgate/core`: what an application uses. A server (standalone, or beside any Node http
+ * server), its connections, a client, the error catalogue with its codes, and traffic capture.
+ *
+ * Two more entry points serve other audiences and may change in minor releases while 0.x:
+ * - `@wsgate/core/adapter` for framework adapters and tools built on wsgate (upgrade bridge,
+ *   server groups, refusal writers, log events...);
+ * - `@wsgate/core/protocol` for people who bring their own I/O (the Sans-I/O protocol).
+ *
+ * Every runtime name here is listed in test/api/exports.test.ts: adding one is a decision.
+ */
+
+// --- errors ----------------------------------------------------------------------------
+export type { CatalogueEntry, ErrorCode } from './errors/catalogue.js';
+export { catalogue, ErrorKind, errorCodes, isErrorCode } from './errors/catalogue.js';
+export type { LogEvent } from './errors/log-event.js';
+export type { WsgateErrorOptions } from './errors/wsgate-error.js';
+export { isWsgateError, WsgateError } from './errors/wsgate-error.js';
+// --- capture ---------------------------------------------------------------------------
+export type { CaptureOptions, CaptureSetting } from './node/capture.js';
+export { Capture, createCapture } from './node/capture.js';
+// --- client ----------------------------------------------------------------------------
+export type { ConnectOptions } from './node/client.js';
+export { connect } from './node/client.js';
+// --- connection ------------------------------------------------------------------------
+export type {
+  ConnectionEvents,
+  ConnectionLimits,
+  MessageData,
+  SendOptions,
+  SlowConsumerPolicy,
+} from './node/connection.js';
+export { ReadyState, WebSocketConnection } from './node/connection.js';
+export type { HandshakeRequest } from './node/handshake-request.js';
+export type { RefusalJournalOptions } from './node/refusal-journal.js';
+export { RefusalJournal } from './node/refusal-journal.js';
+// --- server ----------------------------------------------------------------------------
+export type {
+  PathMatcher,
+  ServerEvents,
+  ServerOptions,
+  UpgradeDecision,
+  UpgradeOptions,
+  UpgradeRefusal,
+} from './node/server.js';
+export { createServer, WebSocketServer } from './node/server.js';
+export { CloseCode } from './protocol/close.js';
+export type { OriginPolicy, SubprotocolPolicy } from './protocol/handshake-server.js';
+export type { DeflateOptions } from './protocol/permessage-deflate.js';

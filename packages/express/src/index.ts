@@ -1,20 +1,22 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
+  isWsgateError,
+  type RefusalJournal,
+  type ServerOptions,
+  type WebSocketConnection,
+} from '@wsgate/core';
+import {
   answerRefusalLookup,
   bridgeUpgrades,
   type ErrorRefusal,
   handshakeErrorRefusal,
-  isWsgateError,
   logEventForException,
-  type RefusalJournal,
   readHttpError,
   refusalForClientError,
   refusePlainRequest,
   ServerGroup,
-  type ServerOptions,
-  type WebSocketConnection,
-} from '@wsgate/core';
+} from '@wsgate/core/adapter';
 
 // --- types ----------------------------------------------------------------------------
 

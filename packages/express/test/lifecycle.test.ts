@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { encodeFrame } from '@wsgate/core';
+import { encodeFrame } from '@wsgate/core/protocol';
 import { rawExchange, rawRequest, upgradeHeaders } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';

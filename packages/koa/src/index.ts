@@ -5,23 +5,25 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import {
-  bridgeUpgrades,
   type ErrorCode,
-  type ErrorRefusal,
-  type HttpRefusal,
-  handshakeErrorRefusal,
   isWsgateError,
-  type LookupAnswer,
-  plainRequestRefusal,
   type RefusalJournal,
-  readHttpError,
-  refusalLookupAnswer,
-  ServerGroup,
   type ServerOptions,
-  type UpgradeExchange,
   type WebSocketConnection,
   type WebSocketServer,
 } from '@wsgate/core';
+import {
+  bridgeUpgrades,
+  type ErrorRefusal,
+  type HttpRefusal,
+  handshakeErrorRefusal,
+  type LookupAnswer,
+  plainRequestRefusal,
+  readHttpError,
+  refusalLookupAnswer,
+  ServerGroup,
+  type UpgradeExchange,
+} from '@wsgate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 
 // --- types ---------------------------------------------------------------------------------

@@ -1,12 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { INestApplicationContext, WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
-import {
-  defaultRefusalJournal,
-  listenForUpgrades,
-  UpgradeRouter,
-  WebSocketServer,
-} from '@wsgate/core';
+import { WebSocketServer } from '@wsgate/core';
+import { defaultRefusalJournal, listenForUpgrades, UpgradeRouter } from '@wsgate/core/adapter';
 import { type WsgateClient, WsgateServer } from './gateway-server.js';
 import { composeVerifier, originPolicy, resolveGuards } from './handshake.js';
 import { guardLifecycleHooks } from './lifecycle.js';

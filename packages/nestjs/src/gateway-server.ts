@@ -1,12 +1,10 @@
 import type { WsMessageHandler } from '@nestjs/common';
 import {
-  type EventOptions,
-  EventServer,
-  EventSocket,
   type HandshakeRequest,
   type WebSocketConnection,
   type WebSocketServer,
 } from '@wsgate/core';
+import { type EventOptions, EventServer, EventSocket } from '@wsgate/core/adapter';
 import { fromExceptionPayload } from './messages.js';
 
 // --- types ------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { CanActivate, ExecutionContext, INestApplicationContext, Type } from '@nestjs/common';
 import {
-  corsOriginPolicy,
   type HandshakeRequest,
-  handshakeErrorRefusal,
   type OriginPolicy,
-  refusalForClientError,
   type ServerOptions,
   type UpgradeRefusal,
 } from '@wsgate/core';
+import {
+  corsOriginPolicy,
+  handshakeErrorRefusal,
+  refusalForClientError,
+} from '@wsgate/core/adapter';
 import type { CorsOrigin, HandshakeGuard } from './options.js';
 
 type Verify = NonNullable<ServerOptions['verifyUpgrade']>;

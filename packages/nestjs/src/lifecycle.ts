@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { eventErrorMessage } from '@wsgate/core';
+import { eventErrorMessage } from '@wsgate/core/adapter';
 import { WsgateClient } from './gateway-server.js';
 
 // --- types ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 import { catalogue, type ErrorCode } from '@wsgate/core';
 
 // The event protocol and its error messages are core's (EventSocket); these are their names here.
-export type { EventErrorData as WsgateErrorData } from '@wsgate/core';
-export { ERROR_EVENT, parseEventMessage as parseJsonMessage } from '@wsgate/core';
+export type { EventErrorData as WsgateErrorData } from '@wsgate/core/adapter';
+export { ERROR_EVENT, parseEventMessage as parseJsonMessage } from '@wsgate/core/adapter';
 
 /** What BaseWsExceptionFilter sends for an error that is not a WsException (Nest's MESSAGES). */
 const NEST_UNKNOWN_ERROR = 'Internal server error';

@@ -1,11 +1,6 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type {
-  CloseOnError,
-  CorsOrigin,
-  EventMessage,
-  EventParser,
-  ServerOptions,
-} from '@wsgate/core';
+import type { ServerOptions } from '@wsgate/core';
+import type { CloseOnError, CorsOrigin, EventMessage, EventParser } from '@wsgate/core/adapter';
 
 /** What a message parser makes of one WebSocket message: an event and its data. */
 export type ParsedMessage = EventMessage;

@@ -5,6 +5,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { connect, type MessageData, type WebSocketConnection } from '@wsgate/core';
+import { closeReasonFor, type UpgradeExchange } from '@wsgate/core/adapter';
+import { encodeFrame, type FrameHeader, Opcode } from '@wsgate/core/protocol';
 import { attachWebSockets, websocket } from '@wsgate/express';
 import { attachWebSocket } from '@wsgate/koa';
 import { WsgateAdapter, type WsgateClient, type WsgateGatewayOptions } from '@wsgate/nestjs';
@@ -56,4 +58,16 @@ export async function nestApp(): Promise<void> {
   const client = await connect(`ws://127.0.0.1:${port}/echo`, { handshakeTimeoutMs: 1000 });
   client.close(1000, 'done');
   await app.close();
+}
+
+/** One use of each entry point; the connection's plumbing stays out of its published declarations. */
+export function entryPoints(connection: WebSocketConnection, exchange: UpgradeExchange): number {
+  const [frame] = encodeFrame(Opcode.text, new TextEncoder().encode('hi'));
+  const header: Pick<FrameHeader, 'opcode'> = { opcode: Opcode.binary };
+  const reason: string = closeReasonFor('WSG_SERVER_SHUTDOWN');
+  // @ts-expect-error receiving bytes is the node layer's business, not the application's
+  connection.receiveChunk(frame);
+  // @ts-expect-error the protocol session's callbacks are not part of the connection's API
+  connection.onMessage(frame, true);
+  return frame.length + header.opcode + reason.length + exchange.handshake.path.length;
 }

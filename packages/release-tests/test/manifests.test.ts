@@ -15,10 +15,18 @@ interface Conditions {
   readonly default: string;
 }
 
+interface EntryPoint {
+  readonly import: Conditions;
+  readonly require: Conditions;
+}
+
 interface PublicManifest extends Manifest {
-  readonly exports: { readonly '.': { readonly import: Conditions; readonly require: Conditions } };
+  readonly exports: { readonly '.': EntryPoint; readonly [subpath: string]: EntryPoint | string };
   readonly [field: string]: unknown;
 }
+
+/** The entry points of @wsgate/core: applications, adapter authors, bring-your-own-I/O. */
+const CORE_SUBPATHS = ['.', './adapter', './protocol', './package.json'];
 
 const publicOnes = publicPackages();
 const publicNames = new Set<string>(PUBLIC_PACKAGE_NAMES);
@@ -56,6 +64,12 @@ describe('which packages a release publishes', () => {
     expect(config.privatePackages).toEqual({ version: false, tag: false });
     expect(config.updateInternalDependencies).toBe('patch');
     expect(config.ignore).toEqual([]);
+  });
+
+  it('releases core, the adapters and the wsgate command together, with one version', () => {
+    const config = readJson<Record<string, unknown>>(join(repoRoot, '.changeset/config.json'));
+    expect(config.fixed).toEqual([[...PUBLIC_PACKAGE_NAMES]]);
+    expect(config.linked).toEqual([]);
   });
 
   it('has pending changesets that name published packages only', () => {
@@ -110,25 +124,49 @@ describe.each(publicOnes.map((pkg) => [pkg.manifest.name, pkg] as const))(
       expect(changelog.split('\n')[0]).toBe(`# ${name}`);
     });
 
-    it('exports an ESM and a CommonJS build, each with its own types listed first', () => {
+    it('exports an ESM and a CommonJS build of each entry point, each with its own types listed first', () => {
       const root = manifest.exports['.'];
-      expect(Object.keys(root)).toEqual(['import', 'require']);
-      for (const [condition, build] of [
-        ['import', 'esm'],
-        ['require', 'cjs'],
-      ] as const) {
-        const target = root[condition];
-        expect(Object.keys(target), condition).toEqual(['types', 'default']);
-        expect(target.types).toMatch(new RegExp(`^\\./dist/${build}/.+\\.d\\.ts$`));
-        expect(target.default).toMatch(new RegExp(`^\\./dist/${build}/.+\\.js$`));
+      for (const [subpath, entry] of Object.entries(manifest.exports)) {
+        if (subpath === './package.json') continue;
+        if (typeof entry === 'string') throw new Error(`${subpath} has no conditions`);
+        expect(Object.keys(entry), subpath).toEqual(['import', 'require']);
+        for (const [condition, build] of [
+          ['import', 'esm'],
+          ['require', 'cjs'],
+        ] as const) {
+          const target = entry[condition];
+          expect(Object.keys(target), `${subpath} ${condition}`).toEqual(['types', 'default']);
+          expect(target.types).toMatch(new RegExp(`^\\./dist/${build}/.+\\.d\\.ts$`));
+          expect(target.default).toMatch(new RegExp(`^\\./dist/${build}/.+\\.js$`));
+          expect(target.types.replace(/\.d\.ts$/, '.js')).toBe(target.default);
+        }
       }
       expect(manifest.exports).toHaveProperty(['./package.json'], './package.json');
+      expect(Object.keys(manifest.exports)).toEqual(
+        name === '@wsgate/core' ? CORE_SUBPATHS : ['.', './package.json'],
+      );
       // For tools that predate `exports` (TypeScript's node10 resolution, old bundlers).
       expect(manifest.main).toBe(root.require.default);
       expect(manifest.types).toBe(root.require.types);
       expect(manifest.type).toBe('module');
       expect(manifest.sideEffects).toBe(false);
       expect(manifest.engines).toEqual({ node: '>=20' });
+    });
+
+    it('maps each subpath for TypeScript resolutions that predate `exports` (typesVersions)', () => {
+      const subpaths = Object.keys(manifest.exports).filter(
+        (subpath) => subpath !== '.' && subpath !== './package.json',
+      );
+      if (subpaths.length === 0) {
+        expect(manifest.typesVersions).toBeUndefined();
+        return;
+      }
+      const expected: Record<string, string[]> = {};
+      for (const subpath of subpaths) {
+        const entry = manifest.exports[subpath] as EntryPoint;
+        expected[subpath.replace(/^\.\//, '')] = [entry.require.types];
+      }
+      expect(manifest.typesVersions).toEqual({ '*': expected });
     });
 
     it('ships the build, README, LICENSE and CHANGELOG, without source maps', () => {

@@ -44,15 +44,26 @@ describe.each(publicPackages().map((pkg) => [pkg.manifest.name, pkg] as const))(
       expect(stray, 'files outside the build and the documents').toEqual([]);
       expect(files).toEqual(expect.arrayContaining([...DOCUMENTS, ...bin]));
 
-      // Both builds, each with its folder's module type, and every file the manifest points at.
-      const root = (manifest.exports as Record<'.', Record<'import' | 'require', Conditions>>)['.'];
-      const targets = [
-        root.import.types,
-        root.import.default,
-        root.require.types,
-        root.require.default,
-      ];
-      for (const target of [...targets, 'dist/esm/package.json', 'dist/cjs/package.json']) {
+      // Both builds, each with its folder's module type, and every file the manifest points at:
+      // each entry point's code and types for import and require, and typesVersions' targets.
+      const entries = Object.values(manifest.exports as Record<string, unknown>).filter(
+        (target): target is Record<'import' | 'require', Conditions> => typeof target === 'object',
+      );
+      const targets = entries.flatMap((entry) => [
+        entry.import.types,
+        entry.import.default,
+        entry.require.types,
+        entry.require.default,
+      ]);
+      const typesVersions = Object.values(
+        (manifest.typesVersions ?? {}) as Record<string, Record<string, string[]>>,
+      ).flatMap((paths) => Object.values(paths).flat());
+      for (const target of [
+        ...targets,
+        ...typesVersions,
+        'dist/esm/package.json',
+        'dist/cjs/package.json',
+      ]) {
         expect(files, target).toContain(target.replace(/^\.\//, ''));
       }
       const esm = files.filter((file) => file.startsWith('dist/esm/')).length;

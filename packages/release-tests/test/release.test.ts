@@ -1,7 +1,8 @@
 // A release as it happens for real, end to end and offline but for the npm registry itself:
 // changesets versions and publishes a copy of this workspace to a local Verdaccio, twice; then a
 // fresh project outside the workspace installs the adapters from it, with their frameworks from
-// npm, and runs an echo app of each as ESM and as CommonJS, and type-checks a TypeScript consumer.
+// npm, and runs an echo app of each as ESM and as CommonJS, loads the three entry points of
+// @wsgate/core both ways, and type-checks a TypeScript consumer under each module resolution.
 import {
   cpSync,
   existsSync,
@@ -37,7 +38,7 @@ const changesetBin = requireFromRepo.resolve('@changesets/cli/bin.js');
 const tscBin = requireFromRepo.resolve('typescript/bin/tsc');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const ADAPTERS = ['@wsgate/express', '@wsgate/koa', '@wsgate/nestjs'] as const;
-/** What the second release patches; the other packages keep their first release. */
+/** What the second release's changeset names; the fixed group takes the others along. */
 const PATCHED: readonly string[] = ['@wsgate/core', '@wsgate/express'];
 const PRIVATE_NAMES = workspacePackages()
   .filter((pkg) => pkg.manifest.private === true)
@@ -139,30 +140,31 @@ describe('a release with changesets to a local registry', () => {
     );
   });
 
-  it('a patch changeset publishes the newer core and express as latest, and nothing else', () => {
+  it('releases the five packages with one version, the first time and every time', () => {
+    const [firstVersion, secondVersion] = [first.get('@wsgate/core'), second.get('@wsgate/core')];
+    for (const name of PUBLIC_PACKAGE_NAMES) {
+      expect(first.get(name), name).toBe(firstVersion);
+      expect(second.get(name), name).toBe(secondVersion);
+    }
+  });
+
+  it('a patch changeset for core and express publishes the whole fixed group at the next patch', () => {
     for (const name of PUBLIC_PACKAGE_NAMES) {
       const served = servedSecond.get(name);
       const versions = Object.keys(served?.versions ?? {}).sort();
-      if (PATCHED.includes(name)) {
-        expect(second.get(name), name).toBe(nextPatch(first.get(name) ?? ''));
-        expect(versions, name).toEqual([first.get(name), second.get(name)].sort());
-      } else {
-        // Still in range of the dependents' caret on core: no release of their own.
-        expect(second.get(name), name).toBe(first.get(name));
-        expect(versions, name).toEqual([first.get(name)]);
-      }
+      expect(second.get(name), name).toBe(nextPatch(first.get(name) ?? ''));
+      expect(versions, name).toEqual([first.get(name), second.get(name)].sort());
       expect(served?.['dist-tags'].latest, name).toBe(second.get(name));
     }
   });
 
   it('a released dependent asks for the core released with it, by a caret range', () => {
     const versionOf = (name: string) => servedSecond.get(name)?.versions[second.get(name) ?? ''];
-    expect(versionOf('@wsgate/express')?.dependencies).toEqual({
-      '@wsgate/core': `^${second.get('@wsgate/core')}`,
-    });
-    expect(versionOf('@wsgate/koa')?.dependencies).toEqual({
-      '@wsgate/core': `^${first.get('@wsgate/core')}`,
-    });
+    for (const name of ADAPTERS) {
+      expect(versionOf(name)?.dependencies, name).toEqual({
+        '@wsgate/core': `^${second.get('@wsgate/core')}`,
+      });
+    }
   });
 
   it('writes each release into the changelog of the package it bumps', () => {
@@ -172,7 +174,6 @@ describe('a release with changesets to a local registry', () => {
       expect(changelog.split('\n')[0]).toBe(`# ${name}`);
       const older = changelog.indexOf(`## ${first.get(name)}`);
       expect(older, name).toBeGreaterThan(0);
-      if (!PATCHED.includes(name)) continue;
       const newer = changelog.indexOf(`## ${second.get(name)}`);
       expect(newer, name).toBeGreaterThan(0);
       expect(newer, `${name}: the newest release comes first`).toBeLessThan(older);
@@ -194,10 +195,14 @@ describe('a fresh project that installs the adapters from the registry', () => {
       'koa.cjs',
       'nest.mjs',
       'nest.cjs',
+      'entries.mjs',
+      'entries.cjs',
       'typed.mts',
       'typed.cts',
       'tsconfig.json',
       'tsconfig.cjs.json',
+      'tsconfig.bundler.json',
+      'tsconfig.node10.json',
     ]) {
       cpSync(join(here, 'consumer', file), join(project, file));
     }
@@ -266,8 +271,30 @@ describe('a fresh project that installs the adapters from the registry', () => {
   );
 
   it.each([
-    ['ESM', 'tsconfig.json'],
-    ['CommonJS', 'tsconfig.cjs.json'],
+    ['entries.mjs', 'import'],
+    ['entries.cjs', 'require'],
+  ])(
+    '%s loads @wsgate/core, @wsgate/core/adapter and @wsgate/core/protocol with %s',
+    async (file) => {
+      const { stdout } = await runOk(process.execPath, [file], {
+        cwd: project,
+        env: projectEnv,
+        timeoutMs: 30_000,
+      });
+      expect(stdout.trim().split('\n')).toEqual([
+        'core: true',
+        'adapter: /entries',
+        'protocol: 1001 WSG_SERVER_SHUTDOWN',
+      ]);
+    },
+    40_000,
+  );
+
+  it.each([
+    ['ESM, nodenext', 'tsconfig.json'],
+    ['CommonJS, nodenext', 'tsconfig.cjs.json'],
+    ['ESM, bundler', 'tsconfig.bundler.json'],
+    ['CommonJS, node10 through typesVersions', 'tsconfig.node10.json'],
   ])(
     'a TypeScript consumer (%s) type-checks against the published declarations',
     async (_, config) => {

@@ -1,4 +1,4 @@
-import { encodeFrame } from '@wsgate/core';
+import { encodeFrame } from '@wsgate/core/protocol';
 
 /** One frame as the bytes a client puts on the wire (masked unless `mask: false`). */
 export function clientFrame(

@@ -1,5 +1,10 @@
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, FrameParser, type HttpResponseHead, HttpResponseParser } from '@wsgate/core';
+import {
+  encodeFrame,
+  FrameParser,
+  type HttpResponseHead,
+  HttpResponseParser,
+} from '@wsgate/core/protocol';
 
 export interface ReceivedFrame {
   readonly fin: boolean;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Capture, createCapture, isToken } from '@wsgate/core';
+import { type Capture, createCapture } from '@wsgate/core';
+import { isToken } from '@wsgate/core/protocol';
 import { type ParsedArgs, parseArgs, rejectUnknownFlags, UsageError, wantsHelp } from '../args.js';
 import { renderReport } from './render.js';
 import { doctor } from './run.js';

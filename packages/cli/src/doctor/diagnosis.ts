@@ -1,10 +1,5 @@
-import {
-  catalogue,
-  codeFromCloseReason,
-  type ErrorCode,
-  errorCodes,
-  isErrorCode,
-} from '@wsgate/core';
+import { catalogue, type ErrorCode, errorCodes, isErrorCode } from '@wsgate/core';
+import { codeFromCloseReason } from '@wsgate/core/adapter';
 import type { Diagnosis, StepName } from './types.js';
 
 export interface DiagnosisParts {

@@ -1,4 +1,4 @@
-import { FrameParser, isControlOpcode, Opcode } from '@wsgate/core';
+import { FrameParser, isControlOpcode, Opcode } from '@wsgate/core/protocol';
 
 /** A frame as the server sent it. */
 export interface ServerFrame {

@@ -1,10 +1,5 @@
-import {
-  catalogue,
-  computeAcceptKey,
-  type ErrorCode,
-  type HttpResponseHead,
-  headerHasToken,
-} from '@wsgate/core';
+import { catalogue, type ErrorCode } from '@wsgate/core';
+import { computeAcceptKey, type HttpResponseHead, headerHasToken } from '@wsgate/core/protocol';
 import { describeCode, diagnose, serverCodeOf, serverDetailOf } from './diagnosis.js';
 import type { Diagnosis, StepName } from './types.js';
 

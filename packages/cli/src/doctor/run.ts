@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
+import { Capture, catalogue, type ErrorCode } from '@wsgate/core';
 import {
-  acceptDeflateResponse,
-  Capture,
-  catalogue,
   classifySocketError,
   createSessionCompression,
-  type ErrorCode,
+  type WebSocketUrl,
+} from '@wsgate/core/adapter';
+import {
+  acceptDeflateResponse,
   encodeClosePayload,
   encodeFrame,
   formatDeflateOffer,
@@ -21,8 +22,7 @@ import {
   parseClosePayload,
   serializeClientRequest,
   validateServerResponse,
-  type WebSocketUrl,
-} from '@wsgate/core';
+} from '@wsgate/core/protocol';
 import {
   closeCodeMeaning,
   closeReasonCode,

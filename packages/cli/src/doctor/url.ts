@@ -1,4 +1,5 @@
-import { catalogue, isWsgateError, parseWebSocketUrl, type WebSocketUrl } from '@wsgate/core';
+import { catalogue, isWsgateError } from '@wsgate/core';
+import { parseWebSocketUrl, type WebSocketUrl } from '@wsgate/core/adapter';
 import type { Diagnosis } from './types.js';
 
 export type UrlCheck =

@@ -59,14 +59,14 @@ function toBytes(chunk: unknown, encoding: unknown): Uint8Array | undefined {
 export class Capture {
   readonly file: string;
   readonly maxBytes: number;
-  private readonly stream: WriteStream;
-  private readonly options: CaptureOptions;
-  private readonly taps = new WeakSet<Duplex>();
-  private written = 0;
-  private connectionCount = 0;
-  private noteValue: string | undefined;
-  private stopped = false;
-  private closing: Promise<void> | undefined;
+  readonly #stream: WriteStream;
+  readonly #options: CaptureOptions;
+  readonly #taps = new WeakSet<Duplex>();
+  #written = 0;
+  #connectionCount = 0;
+  #noteValue: string | undefined;
+  #stopped = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: CaptureOptions) {
     const maxBytes = options.maxBytes ?? DEFAULT_CAPTURE_MAX_BYTES;
@@ -77,41 +77,41 @@ export class Capture {
     }
     this.file = options.file;
     this.maxBytes = maxBytes;
-    this.options = options;
+    this.#options = options;
     // Opened synchronously, so that a path that cannot be written fails here, with its reason.
     const fd = openSync(options.file, 'w');
     try {
-      this.stream = createWriteStream(options.file, { fd });
+      this.#stream = createWriteStream(options.file, { fd });
     } catch (error) {
       closeSync(fd);
       throw error;
     }
-    this.stream.on('error', (error) => {
-      this.stopped = true;
-      this.options.onError?.(error);
+    this.#stream.on('error', (error) => {
+      this.#stopped = true;
+      this.#options.onError?.(error);
     });
-    this.write(encodeSectionHeaderBlock({ application: 'wsgate' }));
-    this.write(encodeInterfaceDescriptionBlock({ name: 'wsgate' }));
+    this.#write(encodeSectionHeaderBlock({ application: 'wsgate' }));
+    this.#write(encodeInterfaceDescriptionBlock({ name: 'wsgate' }));
   }
 
   /** Bytes written to the file so far. */
   get bytesWritten(): number {
-    return this.written;
+    return this.#written;
   }
 
   /** Whether `maxBytes` stopped the capture. */
   get truncated(): boolean {
-    return this.noteValue !== undefined;
+    return this.#noteValue !== undefined;
   }
 
   /** The note written when `maxBytes` stopped the capture. */
   get note(): string | undefined {
-    return this.noteValue;
+    return this.#noteValue;
   }
 
   /** Connections tracked so far. */
   get connections(): number {
-    return this.connectionCount;
+    return this.#connectionCount;
   }
 
   /**
@@ -119,20 +119,21 @@ export class Capture {
    * `role` says which end of the TCP connection this process is. Tracking twice is harmless.
    */
   track(socket: Duplex, role: FlowSide): void {
-    if (this.taps.has(socket)) return;
-    this.taps.add(socket);
-    this.connectionCount++;
+    if (this.#taps.has(socket)) return;
+    this.#taps.add(socket);
+    this.#connectionCount++;
     new SocketTap(this, socket as TappedSocket, role);
   }
 
   /**
    * Tracks the socket of an upgrade that Node's http server already parsed: the request head is
    * rebuilt from the parsed request (noted in the file), then `head` and the rest are recorded.
+   * @internal
    */
   trackUpgrade(request: HandshakeRequest, socket: Duplex, head?: Uint8Array): void {
-    if (this.taps.has(socket)) return;
-    this.taps.add(socket);
-    this.connectionCount++;
+    if (this.#taps.has(socket)) return;
+    this.#taps.add(socket);
+    this.#connectionCount++;
     const tap = new SocketTap(this, socket as TappedSocket, 'server');
     tap.inbound(
       Buffer.from(requestHead(request), 'latin1'),
@@ -141,15 +142,15 @@ export class Capture {
     if (head !== undefined && head.length > 0) tap.inbound(head);
   }
 
-  /** Records frames of one flow, all with the current time. */
+  /** @internal Records frames of one flow, all with the current time. */
   record(frames: readonly Uint8Array[], comment?: string): void {
-    if (this.stopped || frames.length === 0) return;
+    if (this.#stopped || frames.length === 0) return;
     const timestamp = nowMicros();
     let pending = comment;
     for (const frame of frames) {
       const size = enhancedPacketBlockLength(frame.length, pending);
-      if (this.written + size <= this.maxBytes - NOTE_RESERVE_BYTES) {
-        this.write(
+      if (this.#written + size <= this.maxBytes - NOTE_RESERVE_BYTES) {
+        this.#write(
           encodeEnhancedPacketBlock(
             timestamp,
             frame,
@@ -161,38 +162,38 @@ export class Capture {
       }
       // The packet that does not fit is kept truncated, with the note; nothing follows it.
       const note = `wsgate stopped this capture here: the file reached maxBytes (${this.maxBytes} bytes); later packets are not recorded`;
-      const room = this.maxBytes - this.written - enhancedPacketBlockLength(0, note);
+      const room = this.maxBytes - this.#written - enhancedPacketBlockLength(0, note);
       const captured = frame.subarray(0, Math.max(0, Math.min(frame.length, room - 3)));
-      this.write(
+      this.#write(
         encodeEnhancedPacketBlock(timestamp, captured, {
           originalLength: frame.length,
           comment: note,
         }),
       );
-      this.stopped = true;
-      this.noteValue = note;
-      this.options.onLimit?.(note);
+      this.#stopped = true;
+      this.#noteValue = note;
+      this.#options.onLimit?.(note);
       return;
     }
   }
 
   /** Stops recording and resolves once everything is on disk. */
   close(): Promise<void> {
-    this.stopped = true;
-    this.closing ??= new Promise<void>((resolve) => {
-      if (this.stream.destroyed) {
+    this.#stopped = true;
+    this.#closing ??= new Promise<void>((resolve) => {
+      if (this.#stream.destroyed) {
         resolve();
         return;
       }
-      this.stream.end(() => resolve());
-      this.stream.once('error', () => resolve());
+      this.#stream.end(() => resolve());
+      this.#stream.once('error', () => resolve());
     });
-    return this.closing;
+    return this.#closing;
   }
 
-  private write(bytes: Uint8Array): void {
-    this.written += bytes.length;
-    this.stream.write(bytes);
+  #write(bytes: Uint8Array): void {
+    this.#written += bytes.length;
+    this.#stream.write(bytes);
   }
 }
 

@@ -70,7 +70,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /**
  * What a connection needs of its options, defaults applied. A server resolves them once and
- * shares them between its connections and their sessions (memory per idle connection). Internal.
+ * shares them between its connections and their sessions (memory per idle connection). @internal
  */
 export interface ConnectionSettings extends SessionOptions {
   readonly allocate: Allocate;
@@ -83,7 +83,7 @@ export interface ConnectionSettings extends SessionOptions {
   readonly log: ((event: LogEvent) => void) | undefined;
 }
 
-/** The settings of `options` (all but its subprotocol, extensions and compression). Internal. */
+/** The settings of `options` (all but its subprotocol, extensions and compression). @internal */
 export function resolveConnectionSettings(options: ConnectionOptions): ConnectionSettings {
   return {
     side: options.side,
@@ -103,7 +103,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
 
 /**
  * Where a socket keeps what owns it: a standalone server's pending handshake (server.ts), then
- * its connection. One slot for both keeps every socket a field smaller. Internal.
+ * its connection. One slot for both keeps every socket a field smaller. @internal
  */
 export const kSocketOwner = Symbol('wsgate.owner');
 const kConnection = kSocketOwner;
@@ -176,31 +176,37 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** The Sec-WebSocket-Extensions value agreed in the handshake, or "". */
   readonly extensions: string;
   /** Set by the heartbeat: whether anything arrived since the last ping. */
-  alive = true;
+  #alive = true;
 
-  private readonly socket: OwnedSocket;
-  private readonly session: WebSocketSession;
-  private readonly settings: ConnectionSettings;
-  private readyStateValue: ReadyState = ReadyState.open;
-  private flushScheduled = false;
+  readonly #socket: OwnedSocket;
+  readonly #session: WebSocketSession;
+  readonly #settings: ConnectionSettings;
+  #readyStateValue: ReadyState = ReadyState.open;
+  #flushScheduled = false;
   /** True while a received chunk is parsed: its end writes what was sent meanwhile. */
-  private receiving = false;
+  #receiving = false;
   /** Frames (headers and payloads) waiting for the end of the tick, and their total size. */
-  private pending: Uint8Array[] | undefined;
-  private pendingBytes = 0;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private failure: WsgateError | undefined;
-  private socketError: Error | undefined;
+  #pending: Uint8Array[] | undefined;
+  #pendingBytes = 0;
+  #closeTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #failure: WsgateError | undefined;
+  #socketError: Error | undefined;
   /** With `maxMessagesPerSecond`: when the current one-second window began, and its messages. */
-  private rate: { windowStart: number; count: number } | undefined;
+  #rate: { windowStart: number; count: number } | undefined;
   /** Reading stopped until the socket drains: pongs piled up past the cap (see onPing). */
-  private awaitingDrain = false;
+  #awaitingDrain = false;
 
   /**
-   * `settings`, when given, stand for every option but the subprotocol, extensions and
-   * compression (a server passes the ones it resolved once for all its connections).
+   * A connection over `socket`, whose handshake is complete; it reads once `start` is called.
+   * For adapters that complete handshakes themselves: servers and `connect` create their own.
    */
+  constructor(socket: Duplex, options: ConnectionOptions);
+  /**
+   * @internal `settings` stand for every option but the subprotocol, extensions and compression
+   * (a server passes the ones it resolved once for all its connections).
+   */
+  constructor(socket: Duplex, options: ConnectionOptions, settings: ConnectionSettings);
   constructor(
     socket: Duplex,
     options: ConnectionOptions,
@@ -210,12 +216,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     // No listener exists yet: EventEmitter finds its table through `_events` (as Node's streams
     // rely on too) and replaces it with a fresh one of its own when the last listener goes.
     (this as unknown as { _events: object })._events = new ListenerTable();
-    this.socket = socket as OwnedSocket;
+    this.#socket = socket as OwnedSocket;
     this.protocol = options.subprotocol ?? '';
     this.extensions = options.extensions ?? '';
-    this.settings = settings;
-    this.session = new WebSocketSession(this, settings, options.compression);
-    this.socket[kConnection] = this;
+    this.#settings = settings;
+    this.#session = new WebSocketSession(this, settings, options.compression);
+    this.#socket[kConnection] = this;
     if (typeof (socket as { setNoDelay?: unknown }).setNoDelay === 'function') {
       (socket as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     }
@@ -230,23 +236,23 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (idle > 0) {
       // Our own timer, refreshed by received bytes only: socket.setTimeout also counts writes,
       // so a connection we keep sending to would never be found idle.
-      this.idleTimer = setTimeout(idleTimerFired, idle, this);
-      this.idleTimer.unref();
+      this.#idleTimer = setTimeout(idleTimerFired, idle, this);
+      this.#idleTimer.unref();
     }
   }
 
   /** The peer's address, read from the socket when first asked (a system call saved per connection). */
   get remoteAddress(): string | undefined {
-    return (this.socket as { remoteAddress?: string }).remoteAddress;
+    return (this.#socket as { remoteAddress?: string }).remoteAddress;
   }
 
   get readyState(): ReadyState {
-    return this.readyStateValue;
+    return this.#readyStateValue;
   }
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.pendingBytes;
+    return this.#socket.writableLength + this.#pendingBytes;
   }
 
   /**
@@ -255,9 +261,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    */
   start(head?: Uint8Array): void {
     if (head !== undefined && head.length > 0) this.receiveChunk(head);
-    if (this.readyStateValue === ReadyState.closed || this.socket.destroyed) return;
-    this.socket.on('data', socketOnData);
-    this.readOn();
+    if (this.#readyStateValue === ReadyState.closed || this.#socket.destroyed) return;
+    this.#socket.on('data', socketOnData);
+    this.#readOn();
   }
 
   /**
@@ -267,40 +273,41 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    * peer feels backpressure without a system call for every paused message.
    */
   pause(): void {
-    if (this.readyStateValue === ReadyState.closed) return;
-    this.session.pause();
+    if (this.#readyStateValue === ReadyState.closed) return;
+    this.#session.pause();
   }
 
   resume(): void {
-    if (this.readyStateValue === ReadyState.closed) return;
-    this.session.resume();
-    if (this.session.paused) return;
-    this.readOn();
+    if (this.#readyStateValue === ReadyState.closed) return;
+    this.#session.resume();
+    if (this.#session.paused) return;
+    this.#readOn();
     // The end of the stream came while paused: it waited for the messages before it.
-    if (this.socket.readableEnded && this.session.state !== SessionState.closed) this.socketEnded();
+    if (this.#socket.readableEnded && this.#session.state !== SessionState.closed)
+      this.socketEnded();
   }
 
   get isPaused(): boolean {
-    return this.session.paused;
+    return this.#session.paused;
   }
 
-  /** Feeds bytes to the protocol. */
+  /** @internal Feeds bytes to the protocol. */
   receiveChunk(chunk: Uint8Array): void {
     // Bytes that arrive while paused are held by the session; no more are read until resume.
-    if (this.session.paused) this.socket.pause();
-    this.alive = true;
-    this.idleTimer?.refresh();
+    if (this.#session.paused) this.#socket.pause();
+    this.#alive = true;
+    this.#idleTimer?.refresh();
     // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
     // chunk is done, rather than at the end of the tick.
-    this.receiving = true;
+    this.#receiving = true;
     try {
-      this.session.receive(chunk);
+      this.#session.receive(chunk);
     } finally {
-      this.receiving = false;
-      this.writePending();
+      this.#receiving = false;
+      this.#writePending();
     }
     // See onPing: with no 'drain' to come (a cap below the socket's high-water mark), read on.
-    if (this.awaitingDrain && !this.socket.writableNeedDrain) this.pongsDrained();
+    if (this.#awaitingDrain && !this.#socket.writableNeedDrain) this.#pongsDrained();
   }
 
   // --- sending --------------------------------------------------------------------------
@@ -311,7 +318,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    * connection no longer sends, or the slow-consumer policy dropped the message).
    */
   send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions): boolean {
-    if (this.readyStateValue !== ReadyState.open) return false;
+    if (this.#readyStateValue !== ReadyState.open) return false;
     let bytes: Uint8Array;
     let isText: boolean;
     if (typeof data === 'string') {
@@ -321,11 +328,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
       isText = options?.binary === false;
     }
-    const buffered = this.socket.writableLength + this.pendingBytes;
+    const buffered = this.#socket.writableLength + this.#pendingBytes;
     // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
     // compressed message the payload is an estimate (DEFLATE rarely grows data).
     const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
-    const { maxBufferedBytes, slowConsumerPolicy } = this.settings;
+    const { maxBufferedBytes, slowConsumerPolicy } = this.#settings;
     if (buffered + frameBytes > maxBufferedBytes && buffered > 0) {
       if (slowConsumerPolicy === 'drop') {
         this.emit('drop', bytes.length);
@@ -339,13 +346,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
         return false;
       }
     }
-    this.session.send(bytes, isText);
-    return this.socket.writableLength + this.pendingBytes < this.socket.writableHighWaterMark;
+    this.#session.send(bytes, isText);
+    return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */
   drained(): Promise<void> {
-    if (this.bufferedAmount === 0 || this.readyStateValue === ReadyState.closed) {
+    if (this.bufferedAmount === 0 || this.#readyStateValue === ReadyState.closed) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -360,11 +367,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   ping(data: string | Uint8Array = ''): boolean {
-    return this.session.ping(typeof data === 'string' ? Buffer.from(data) : data);
+    return this.#session.ping(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   pong(data: string | Uint8Array = ''): boolean {
-    return this.session.pong(typeof data === 'string' ? Buffer.from(data) : data);
+    return this.#session.pong(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   /** Starts the closing handshake; the socket is closed when the peer answers or after closeTimeoutMs. */
@@ -374,120 +381,129 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
         `close code ${code} may not be sent (RFC 6455 §7.4): use 1000, 1001, 1008, 1011 or 3000-4999`,
       );
     }
-    if (this.readyStateValue !== ReadyState.open) return;
-    if (!this.session.close(code, reason)) return;
-    this.readyStateValue = ReadyState.closing;
-    this.armCloseTimer();
+    if (this.#readyStateValue !== ReadyState.open) return;
+    if (!this.#session.close(code, reason)) return;
+    this.#readyStateValue = ReadyState.closing;
+    this.#armCloseTimer();
   }
 
   /** Closes with a catalogue error: its close code and reason, logged. */
   fail(code: ErrorCode, detail = ''): void {
-    this.session.fail(code, detail);
+    this.#session.fail(code, detail);
   }
 
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void {
-    this.socket.destroy();
+    this.#socket.destroy();
   }
 
-  /** Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
+  /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
   abort(code: ErrorCode): void {
-    if (this.readyStateValue === ReadyState.closed) return;
-    this.failure ??= new WsgateError(code);
-    this.emitLog(code, undefined);
-    this.socket.destroy();
+    if (this.#readyStateValue === ReadyState.closed) return;
+    this.#failure ??= new WsgateError(code);
+    this.#emitLog(code, undefined);
+    this.#socket.destroy();
   }
 
-  /** Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
+  /** @internal Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
   heartbeat(): void {
-    if (this.readyStateValue !== ReadyState.open) return;
+    if (this.#readyStateValue !== ReadyState.open) return;
     // A peer we are not reading from cannot be judged by what it sent.
-    if (this.session.paused) return;
-    if (!this.alive) {
+    if (this.#session.paused) return;
+    if (!this.#alive) {
       this.abort('WSG_HEARTBEAT_TIMEOUT');
       return;
     }
-    this.alive = false;
-    this.session.ping();
+    this.#alive = false;
+    this.#session.ping();
   }
 
   // --- session handler (called by the protocol) ----------------------------------------
+  // These and the socket events below are @internal: left out of the published declarations,
+  // so that they can change in any release. They stay ordinary methods, called by the session
+  // and by the listeners every socket shares (no closure per connection), at no cost per message.
 
+  /** @internal */
   onMessage(data: Uint8Array, isText: boolean): void {
-    if (this.settings.maxMessagesPerSecond > 0 && !this.withinRate()) return;
+    if (this.#settings.maxMessagesPerSecond > 0 && !this.#withinRate()) return;
     const buffer = toBuffer(data);
     try {
       this.emit(
         'message',
-        isText && this.settings.textAsString ? buffer.toString('utf8') : buffer,
+        isText && this.#settings.textAsString ? buffer.toString('utf8') : buffer,
         !isText,
       );
     } catch (error) {
-      this.handlerFailed(error);
+      this.#handlerFailed(error);
     }
   }
 
+  /** @internal */
   onPing(payload: Uint8Array): void {
     // RFC 6455 §5.5.2: every ping gets its pong, which send()'s cap does not see: a peer that
     // pings without reading would pile pongs up without bound. Past maxBufferedBytes, reading
     // stops until the socket drains (TCP then holds the peer back), whatever the policy: every
     // pong still goes, once the peer reads.
-    if (!this.awaitingDrain && this.bufferedAmount > this.settings.maxBufferedBytes) {
-      this.awaitingDrain = true;
-      this.socket.pause();
+    if (!this.#awaitingDrain && this.bufferedAmount > this.#settings.maxBufferedBytes) {
+      this.#awaitingDrain = true;
+      this.#socket.pause();
     }
-    this.emitSafely('ping', toBuffer(payload));
+    this.#emitSafely('ping', toBuffer(payload));
   }
 
+  /** @internal */
   onPong(payload: Uint8Array): void {
-    this.emitSafely('pong', toBuffer(payload));
+    this.#emitSafely('pong', toBuffer(payload));
   }
 
+  /** @internal */
   onTransmit(bytes: Uint8Array): void {
-    const socket = this.socket;
+    const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
-    if (!this.flushScheduled && !this.receiving) {
-      this.flushScheduled = true;
+    if (!this.#flushScheduled && !this.#receiving) {
+      this.#flushScheduled = true;
       process.nextTick(flushConnection, this);
     }
     // Everything sent in one tick (the echoes of a read full of messages) leaves in one write
     // system call, rather than one per frame: at the end of the chunk being received, else at
     // the end of the tick.
-    if (this.pending === undefined) this.pending = [];
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
+    if (this.#pending === undefined) this.#pending = [];
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
   }
 
+  /** @internal */
   onCloseFrame(): void {
-    this.readyStateValue = ReadyState.closing;
+    this.#readyStateValue = ReadyState.closing;
     // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it, within a bound.
-    if (this.session.side === 'server') this.endSocket();
-    this.armCloseTimer();
+    if (this.#session.side === 'server') this.#endSocket();
+    this.#armCloseTimer();
   }
 
+  /** @internal */
   onFailure(code: ErrorCode, detail: string): void {
-    this.readyStateValue = ReadyState.closing;
-    this.failure = new WsgateError(code, { detail });
-    this.emitLog(code, detail);
-    this.endSocket();
-    this.armCloseTimer();
+    this.#readyStateValue = ReadyState.closing;
+    this.#failure = new WsgateError(code, { detail });
+    this.#emitLog(code, detail);
+    this.#endSocket();
+    this.#armCloseTimer();
   }
 
   // --- socket events --------------------------------------------------------------------
 
-  /** Writes what was batched during this tick in one go. */
+  /** @internal Writes what was batched during this tick in one go. */
   flush(): void {
-    this.flushScheduled = false;
-    this.writePending();
+    this.#flushScheduled = false;
+    this.#writePending();
   }
 
-  private writePending(): void {
-    const pending = this.pending;
+  #writePending(): void {
+    const pending = this.#pending;
     if (pending === undefined) return;
-    const total = this.pendingBytes;
-    this.pending = undefined;
-    this.pendingBytes = 0;
-    const socket = this.socket;
+    const total = this.#pendingBytes;
+    this.#pending = undefined;
+    this.#pendingBytes = 0;
+    const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
     const count = pending.length;
     if (count === 1 || total <= COALESCE_MAX_BYTES) {
@@ -513,42 +529,47 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     socket.uncork();
   }
 
+  /** @internal */
   socketEnded(): void {
-    if (this.session.paused) return; // see resume
-    this.session.receiveEof();
-    this.endSocket();
+    if (this.#session.paused) return; // see resume
+    this.#session.receiveEof();
+    this.#endSocket();
   }
 
+  /** @internal */
   socketDrained(): void {
-    if (this.awaitingDrain) this.pongsDrained();
+    if (this.#awaitingDrain) this.#pongsDrained();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
-    this.emitSafely('drain');
+    this.#emitSafely('drain');
   }
 
+  /** @internal */
   socketFailed(error: Error): void {
-    this.socketError ??= error;
+    this.#socketError ??= error;
   }
 
+  /** @internal */
   idleTimedOut(): void {
-    if (this.readyStateValue === ReadyState.open) {
-      this.failure = new WsgateError('WSG_IDLE_TIMEOUT');
-      this.emitLog('WSG_IDLE_TIMEOUT', undefined);
-      this.session.close(closeCodeFor('WSG_IDLE_TIMEOUT'), closeReasonFor('WSG_IDLE_TIMEOUT'));
-      this.readyStateValue = ReadyState.closing;
-      this.armCloseTimer();
+    if (this.#readyStateValue === ReadyState.open) {
+      this.#failure = new WsgateError('WSG_IDLE_TIMEOUT');
+      this.#emitLog('WSG_IDLE_TIMEOUT', undefined);
+      this.#session.close(closeCodeFor('WSG_IDLE_TIMEOUT'), closeReasonFor('WSG_IDLE_TIMEOUT'));
+      this.#readyStateValue = ReadyState.closing;
+      this.#armCloseTimer();
     } else {
-      this.socket.destroy();
+      this.#socket.destroy();
     }
   }
 
+  /** @internal */
   socketClosed(): void {
-    if (this.readyStateValue === ReadyState.closed) return;
-    this.readyStateValue = ReadyState.closed;
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.session.receiveEof();
-    const socket = this.socket;
+    if (this.#readyStateValue === ReadyState.closed) return;
+    this.#readyStateValue = ReadyState.closed;
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#session.receiveEof();
+    const socket = this.#socket;
     socket.off('data', socketOnData);
     socket.off('end', socketOnEnd);
     socket.off('error', socketOnError);
@@ -558,7 +579,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     socket.on('error', noop);
     let code: number;
     let reason: string;
-    let error = this.failure;
+    let error = this.#failure;
     if (
       error?.closeCode !== undefined &&
       error.closeCode !== CloseCode.abnormal &&
@@ -566,92 +587,89 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     ) {
       code = error.closeCode;
       reason = closeReasonFor(error.code);
-    } else if (this.session.closeReceived) {
-      code = this.session.closeCode;
-      reason = this.session.closeReason;
+    } else if (this.#session.closeReceived) {
+      code = this.#session.closeCode;
+      reason = this.#session.closeReason;
     } else {
       code = CloseCode.abnormal;
       reason = '';
       error ??= new WsgateError(
         'WSG_CONNECTION_LOST',
-        this.socketError ? { detail: this.socketError.message, cause: this.socketError } : {},
+        this.#socketError ? { detail: this.#socketError.message, cause: this.#socketError } : {},
       );
     }
-    this.emitSafely('close', code, reason, error);
+    this.#emitSafely('close', code, reason, error);
   }
 
   // --- internals ------------------------------------------------------------------------
 
-  private withinRate(): boolean {
+  #withinRate(): boolean {
     const now = Date.now();
-    this.rate ??= { windowStart: now, count: 0 };
-    const rate = this.rate;
+    this.#rate ??= { windowStart: now, count: 0 };
+    const rate = this.#rate;
     if (now - rate.windowStart >= 1000) {
       rate.windowStart = now;
       rate.count = 0;
     }
-    const limit = this.settings.maxMessagesPerSecond;
+    const limit = this.#settings.maxMessagesPerSecond;
     if (++rate.count <= limit) return true;
-    this.session.fail('WSG_MESSAGE_RATE_EXCEEDED', `more than ${limit} messages in one second`);
+    this.#session.fail('WSG_MESSAGE_RATE_EXCEEDED', `more than ${limit} messages in one second`);
     return false;
   }
 
   /** The pongs piled up were written (see onPing): reading may go on. */
-  private pongsDrained(): void {
-    this.awaitingDrain = false;
-    this.readOn();
+  #pongsDrained(): void {
+    this.#awaitingDrain = false;
+    this.#readOn();
   }
 
   /**
    * Lets the socket read, unless the application paused the connection, pongs wait to drain
    * (see onPing), or reading has not started yet (see start).
    */
-  private readOn(): void {
-    if (this.session.paused || this.awaitingDrain) return;
-    if (this.socket.listenerCount('data') > 0) this.socket.resume();
+  #readOn(): void {
+    if (this.#session.paused || this.#awaitingDrain) return;
+    if (this.#socket.listenerCount('data') > 0) this.#socket.resume();
   }
 
-  private endSocket(): void {
-    const socket = this.socket;
-    if (this.session.state !== SessionState.closed) return;
+  #endSocket(): void {
+    const socket = this.#socket;
+    if (this.#session.state !== SessionState.closed) return;
     this.flush();
     if (!socket.writableEnded) socket.end();
   }
 
-  private armCloseTimer(): void {
-    if (this.closeTimer !== undefined || this.readyStateValue === ReadyState.closed) return;
-    this.closeTimer = setTimeout(closeTimerFired, this.settings.closeTimeoutMs, this);
-    this.closeTimer.unref();
+  #armCloseTimer(): void {
+    if (this.#closeTimer !== undefined || this.#readyStateValue === ReadyState.closed) return;
+    this.#closeTimer = setTimeout(closeTimerFired, this.#settings.closeTimeoutMs, this);
+    this.#closeTimer.unref();
   }
 
-  private handlerFailed(error: unknown): void {
-    this.settings.log?.(
+  #handlerFailed(error: unknown): void {
+    this.#settings.log?.(
       logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
     );
     if (this.listenerCount('error') > 0)
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
-    this.session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
+    this.#session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
   }
 
-  private emitSafely<K extends keyof ConnectionEvents>(
-    event: K,
-    ...args: ConnectionEvents[K]
-  ): void {
+  #emitSafely<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
     try {
       (this.emit as (event: K, ...args: ConnectionEvents[K]) => boolean)(event, ...args);
     } catch (error) {
       if (event === 'close') {
-        this.settings.log?.(
+        this.#settings.log?.(
           logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
         );
       } else {
-        this.handlerFailed(error);
+        this.#handlerFailed(error);
       }
     }
   }
 
-  private emitLog(code: ErrorCode, detail: string | undefined): void {
-    this.settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
+  #emitLog(code: ErrorCode, detail: string | undefined): void {
+    this.#settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
   }
 }
 

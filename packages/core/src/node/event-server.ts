@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { encodeEventMessage } from '../protocol/event-message.js';
+import { encodeEventMessage } from '../adapter/event-message.js';
 import type { WebSocketConnection } from './connection.js';
 import { type EventOptions, EventSocket } from './event-socket.js';
 import type { HandshakeRequest } from './handshake-request.js';

@@ -1,4 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import {
+  type EventMessage,
+  encodeEventMessage,
+  parseEventMessage,
+} from '../adapter/event-message.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import {
   type CloseOnError,
@@ -7,11 +12,6 @@ import {
   eventErrorMessage,
 } from '../errors/event-error.js';
 import { type LogEvent, logEventForException } from '../errors/log-event.js';
-import {
-  type EventMessage,
-  encodeEventMessage,
-  parseEventMessage,
-} from '../protocol/event-message.js';
 import {
   type ConnectionEvents,
   type MessageData,

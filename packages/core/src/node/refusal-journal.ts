@@ -32,47 +32,47 @@ export type RefusalLookup = { readonly found: RecordedRefusal } | 'unknown' | 'r
  * lookups are rate-limited per address.
  */
 export class RefusalJournal {
-  private readonly entries = new Map<string, RecordedRefusal & { readonly expires: number }>();
-  private readonly lookups = new Map<string, { windowStart: number; count: number }>();
-  private readonly maxEntries: number;
-  private readonly ttlMs: number;
-  private readonly lookupsPerMinute: number;
+  readonly #entries = new Map<string, RecordedRefusal & { readonly expires: number }>();
+  readonly #lookups = new Map<string, { windowStart: number; count: number }>();
+  readonly #maxEntries: number;
+  readonly #ttlMs: number;
+  readonly #lookupsPerMinute: number;
 
   constructor(options: RefusalJournalOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10_000;
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.lookupsPerMinute = options.lookupsPerMinute ?? 60;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#lookupsPerMinute = options.lookupsPerMinute ?? 60;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
   /** Records a refusal for the request's attempt id, if it carries a well-formed one. */
   recordFor(request: HandshakeRequest, code: ErrorCode, status: number): void {
     const attempt = request.query.get(ATTEMPT_PARAMETER);
     if (attempt === null || !ATTEMPT_ID.test(attempt)) return;
-    this.entries.delete(attempt);
-    this.entries.set(attempt, { code, status, expires: Date.now() + this.ttlMs });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.#entries.delete(attempt);
+    this.#entries.set(attempt, { code, status, expires: Date.now() + this.#ttlMs });
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
     }
   }
 
   lookup(attempt: string, clientAddress: string): RefusalLookup {
     const now = Date.now();
-    const window = this.lookups.get(clientAddress);
+    const window = this.#lookups.get(clientAddress);
     if (window === undefined || now - window.windowStart >= 60_000) {
-      if (this.lookups.size >= this.maxEntries) this.lookups.clear();
-      this.lookups.set(clientAddress, { windowStart: now, count: 1 });
-    } else if (++window.count > this.lookupsPerMinute) {
+      if (this.#lookups.size >= this.#maxEntries) this.#lookups.clear();
+      this.#lookups.set(clientAddress, { windowStart: now, count: 1 });
+    } else if (++window.count > this.#lookupsPerMinute) {
       return 'rate-limited';
     }
-    const entry = this.entries.get(attempt);
+    const entry = this.#entries.get(attempt);
     if (entry === undefined) return 'unknown';
     if (entry.expires < now) {
-      this.entries.delete(attempt);
+      this.#entries.delete(attempt);
       return 'unknown';
     }
     return { found: { code: entry.code, status: entry.status } };

@@ -199,57 +199,57 @@ function handshakeSweep(server: WebSocketServer): void {
 export class WebSocketServer extends EventEmitter<ServerEvents> {
   readonly clients = new Set<WebSocketConnection>();
   readonly options: ServerOptions;
-  private readonly policy: HandshakePolicy<DeflateAgreement>;
-  private readonly deflateOptions: DeflateOptions;
-  private readonly perAddress = new Map<string, number>();
+  readonly #policy: HandshakePolicy<DeflateAgreement>;
+  readonly #deflateOptions: DeflateOptions;
+  readonly #perAddress = new Map<string, number>();
   /** The peer address of each open connection, kept only with a per-address limit. */
-  private readonly addresses = new Map<WebSocketConnection, string>();
-  private readonly connectionOnClose = closeListenerFor(this);
-  private pendingHandshakes = 0;
+  readonly #addresses = new Map<WebSocketConnection, string>();
+  readonly #connectionOnClose = closeListenerFor(this);
+  #pendingHandshakes = 0;
   /** Standalone handshakes in progress, oldest first (so also by deadline). */
-  private readonly handshakeSockets = new Map<HandshakeSocket, PendingHandshake>();
+  readonly #handshakeSockets = new Map<HandshakeSocket, PendingHandshake>();
   /** One timer for every pending handshake's deadline, running while any is pending. */
-  private handshakeTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private netServer: NetServer | undefined;
-  private closing = false;
-  private shutdownPromise: Promise<void> | undefined;
-  private headLimits: HttpHeadLimits | undefined;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #netServer: NetServer | undefined;
+  #closing = false;
+  #shutdownPromise: Promise<void> | undefined;
+  #headLimits: HttpHeadLimits | undefined;
   /** Resolved with the first connection and shared by all (memory per idle connection). */
-  private connectionSettings: ConnectionSettings | undefined;
+  #connectionSettings: ConnectionSettings | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
     this.options = options;
     const deflate = options.perMessageDeflate ?? true;
-    this.deflateOptions = typeof deflate === 'object' ? deflate : {};
-    this.policy = {
+    this.#deflateOptions = typeof deflate === 'object' ? deflate : {};
+    this.#policy = {
       origins: options.origins,
       requireOrigin: options.requireOrigin,
       subprotocols: options.subprotocols,
       requireSubprotocol: options.requireSubprotocol,
-      extensions: deflate === false ? undefined : createDeflateNegotiator(this.deflateOptions),
+      extensions: deflate === false ? undefined : createDeflateNegotiator(this.#deflateOptions),
       acceptKey: nodeAcceptKey,
     };
   }
 
-  /** Whether `path` is one this server serves (see the `path` option). */
+  /** @internal Whether `path` is one this server serves (see the `path` option). */
   servesPath(path: string): boolean {
     return matchPath(this.options.path, path);
   }
 
   /** `servesPath` for a handshake; undefined when a path function threw (answered with 500). */
-  private pathServed(request: HandshakeRequest, socket: Duplex): boolean | undefined {
+  #pathServed(request: HandshakeRequest, socket: Duplex): boolean | undefined {
     try {
       return this.servesPath(request.path);
     } catch (error) {
-      this.hookFailed(request, socket, error);
+      this.#hookFailed(request, socket, error);
       return undefined;
     }
   }
 
   /** An application function threw during a handshake: logged with its stack, answered 500 without it. */
-  private hookFailed(request: HandshakeRequest, socket: Duplex, error: unknown): void {
+  #hookFailed(request: HandshakeRequest, socket: Duplex, error: unknown): void {
     this.options.onLog?.(
       logEventForException('handshake', error, {
         remoteAddress: request.remoteAddress,
@@ -272,10 +272,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     options: UpgradeOptions = {},
   ): Promise<WebSocketConnection | undefined> {
     const handshake = 'incoming' in request ? request : fromIncomingMessage(request);
-    return this.upgrade(handshake, socket, head, options);
+    return this.#upgrade(handshake, socket, head, options);
   }
 
-  /** Refuses a handshake with a catalogue code, logging it. */
+  /** @internal Refuses a handshake with a catalogue code, logging it. */
   refuse(
     request: HandshakeRequest | undefined,
     socket: Duplex,
@@ -304,7 +304,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     writeBuiltRefusal(socket, refusal);
   }
 
-  private async upgrade(
+  async #upgrade(
     request: HandshakeRequest,
     socket: Duplex,
     head: Uint8Array,
@@ -315,7 +315,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     socket.on('error', destroyOnError);
     if (this.options.capture !== undefined)
       captureFor(this, this.options.capture)?.trackUpgrade(request, socket, head);
-    if (this.closing) {
+    if (this.#closing) {
       this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
       return undefined;
     }
@@ -323,9 +323,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     try {
       // The origin and subprotocol policies may be application functions: one that throws is a
       // failed hook (500, logged), not an unhandled rejection that ends the process.
-      outcome = validateUpgradeRequest(request, this.policy);
+      outcome = validateUpgradeRequest(request, this.#policy);
     } catch (error) {
-      this.hookFailed(request, socket, error);
+      this.#hookFailed(request, socket, error);
       return undefined;
     }
     if (!outcome.accepted) {
@@ -333,7 +333,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       return undefined;
     }
     const maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    if (this.clients.size + this.pendingHandshakes >= maxConnections) {
+    if (this.clients.size + this.#pendingHandshakes >= maxConnections) {
       this.refuse(
         request,
         socket,
@@ -345,7 +345,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const perAddressLimit = this.options.maxConnectionsPerAddress ?? 0;
     // Only a per-address limit needs the peer's address (a system call per socket).
     const address = perAddressLimit > 0 ? (request.remoteAddress ?? '') : undefined;
-    if (address !== undefined && (this.perAddress.get(address) ?? 0) >= perAddressLimit) {
+    if (address !== undefined && (this.#perAddress.get(address) ?? 0) >= perAddressLimit) {
       this.refuse(
         request,
         socket,
@@ -355,18 +355,18 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       return undefined;
     }
     if (address !== undefined)
-      this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    this.pendingHandshakes++;
+      this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    this.#pendingHandshakes++;
     let counted = address !== undefined;
     const release = (): void => {
       if (!counted || address === undefined) return;
       counted = false;
-      this.forgetAddress(address);
+      this.#forgetAddress(address);
     };
     try {
       const verify = this.options.verifyUpgrade;
       if (verify !== undefined) {
-        const decision = await this.runHook(request, socket, verify);
+        const decision = await this.#runHook(request, socket, verify);
         if (decision === 'failed') {
           release();
           return undefined;
@@ -388,7 +388,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         release();
         return undefined;
       }
-      if (this.closing) {
+      if (this.#closing) {
         release();
         this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
         return undefined;
@@ -408,7 +408,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         return undefined;
       }
       socket.write(accept);
-      this.connectionSettings ??= resolveConnectionSettings({
+      this.#connectionSettings ??= resolveConnectionSettings({
         side: 'server',
         maxMessageBytes: this.options.maxMessageBytes,
         closeTimeoutMs: this.options.closeTimeoutMs,
@@ -428,16 +428,16 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
           compression:
             outcome.extension === undefined
               ? undefined
-              : createSessionCompression(outcome.extension, 'server', this.deflateOptions),
+              : createSessionCompression(outcome.extension, 'server', this.#deflateOptions),
         },
-        this.connectionSettings,
+        this.#connectionSettings,
       );
       socket.off('error', destroyOnError);
       this.clients.add(connection);
       counted = false; // from here on, connectionClosed releases the address
-      if (address !== undefined) this.addresses.set(connection, address);
-      connection.on('close', this.connectionOnClose);
-      this.startHeartbeat();
+      if (address !== undefined) this.#addresses.set(connection, address);
+      connection.on('close', this.#connectionOnClose);
+      this.#startHeartbeat();
       try {
         this.emit('connection', connection, request);
       } catch (error) {
@@ -458,11 +458,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       setImmediate(startConnection, connection, head);
       return connection;
     } finally {
-      this.pendingHandshakes--;
+      this.#pendingHandshakes--;
     }
   }
 
-  private async runHook(
+  async #runHook(
     request: HandshakeRequest,
     socket: Duplex,
     verify: NonNullable<ServerOptions['verifyUpgrade']>,
@@ -511,10 +511,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       requestHeadArrived(socket);
       const handshake = fromIncomingMessage(request);
-      const served = this.pathServed(handshake, socket);
+      const served = this.#pathServed(handshake, socket);
       if (served === undefined) return;
       if (served) {
-        void this.upgrade(handshake, socket, head, {});
+        void this.#upgrade(handshake, socket, head, {});
         return;
       }
       this.refuseUnhandled(server, handshake, socket);
@@ -526,21 +526,21 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     };
   }
 
-  /** 404 for an upgrade no listener takes: at once when alone, else after a grace period. */
+  /** @internal 404 for an upgrade no listener takes: at once when alone, else after a grace period. */
   refuseUnhandled(server: HttpServer, request: HandshakeRequest, socket: Duplex): void {
     if (server.listenerCount('upgrade') <= 1) {
-      this.refusePathNotFound(request, socket);
+      this.#refusePathNotFound(request, socket);
       return;
     }
     const timer = setTimeout(() => {
       const untouched = !socket.destroyed && (socket as Partial<Socket>).bytesWritten === 0;
-      if (untouched) this.refusePathNotFound(request, socket);
+      if (untouched) this.#refusePathNotFound(request, socket);
     }, this.options.unhandledUpgradeTimeoutMs ?? 1_000);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
 
-  private refusePathNotFound(request: HandshakeRequest, socket: Duplex): void {
+  #refusePathNotFound(request: HandshakeRequest, socket: Duplex): void {
     this.refuse(request, socket, 'WSG_PATH_NOT_FOUND', `no WebSocket endpoint at ${request.path}`);
   }
 
@@ -548,10 +548,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
 
   /** Listens on its own port; every request is a handshake (plain HTTP gets 426). */
   listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    if (this.netServer !== undefined)
+    if (this.#netServer !== undefined)
       return Promise.reject(new Error('this WebSocketServer already listens'));
-    const netServer = createNetServer({ noDelay: true }, (socket) => this.acceptTcp(socket));
-    this.netServer = netServer;
+    const netServer = createNetServer({ noDelay: true }, (socket) => this.#acceptTcp(socket));
+    this.#netServer = netServer;
     return new Promise((resolve, reject) => {
       netServer.once('error', reject);
       netServer.listen(port, host, () => {
@@ -562,33 +562,33 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   }
 
   address(): AddressInfo | undefined {
-    return (this.netServer?.address() as AddressInfo | null) ?? undefined;
+    return (this.#netServer?.address() as AddressInfo | null) ?? undefined;
   }
 
-  private acceptTcp(socket: Socket): void {
-    if (this.closing) {
+  #acceptTcp(socket: Socket): void {
+    if (this.#closing) {
       socket.destroy();
       return;
     }
     if (this.options.capture !== undefined)
       captureFor(this, this.options.capture)?.track(socket, 'server');
-    this.headLimits ??= {
+    this.#headLimits ??= {
       maxHeaderBytes: this.options.maxHeaderBytes ?? defaultHeadLimits.maxHeaderBytes,
       maxHeaderCount: this.options.maxHeaderCount ?? defaultHeadLimits.maxHeaderCount,
     };
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const pending = new PendingHandshake(
       this,
-      new HttpRequestParser(this.headLimits),
+      new HttpRequestParser(this.#headLimits),
       performance.now() + timeoutMs,
     );
     const handshakeSocket = socket as HandshakeSocket;
     handshakeSocket[kHandshake] = pending;
-    this.handshakeSockets.set(handshakeSocket, pending);
-    if (this.handshakeTimer === undefined) {
+    this.#handshakeSockets.set(handshakeSocket, pending);
+    if (this.#handshakeTimer === undefined) {
       // A deadline is checked a quarter of the timeout after it at the latest.
-      this.handshakeTimer = setInterval(handshakeSweep, Math.max(10, timeoutMs / 4), this);
-      this.handshakeTimer.unref();
+      this.#handshakeTimer = setInterval(handshakeSweep, Math.max(10, timeoutMs / 4), this);
+      this.#handshakeTimer.unref();
     }
     socket.on('data', handshakeOnData);
     socket.on('error', handshakeOnError);
@@ -597,7 +597,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
 
   /**
    * Ends a standalone handshake's bookkeeping; its listeners are removed so that an open
-   * connection keeps nothing of its handshake (memory per idle connection). Internal.
+   * connection keeps nothing of its handshake (memory per idle connection).
+   * @internal
    */
   handshakeEnded(socket: Socket): void {
     const handshakeSocket = socket as HandshakeSocket;
@@ -606,14 +607,14 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     socket.off('data', handshakeOnData);
     socket.off('error', handshakeOnError);
     socket.off('close', handshakeOnClose);
-    this.handshakeSockets.delete(handshakeSocket);
+    this.#handshakeSockets.delete(handshakeSocket);
   }
 
-  /** Answers 408 to the handshakes past their deadline; stops the timer when none is left. Internal. */
+  /** @internal Answers 408 to the handshakes past their deadline; stops the timer when none is left. */
   expireHandshakes(): void {
     const now = performance.now();
     const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    for (const [socket, pending] of this.handshakeSockets) {
+    for (const [socket, pending] of this.#handshakeSockets) {
       if (pending.deadline > now) break;
       this.handshakeEnded(socket);
       this.refuse(
@@ -623,13 +624,13 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         `no complete request head within ${timeoutMs} ms`,
       );
     }
-    if (this.handshakeSockets.size === 0 && this.handshakeTimer !== undefined) {
-      clearInterval(this.handshakeTimer);
-      this.handshakeTimer = undefined;
+    if (this.#handshakeSockets.size === 0 && this.#handshakeTimer !== undefined) {
+      clearInterval(this.#handshakeTimer);
+      this.#handshakeTimer = undefined;
     }
   }
 
-  /** Bytes of a standalone handshake: the request head, then the upgrade. Internal. */
+  /** @internal Bytes of a standalone handshake: the request head, then the upgrade. */
   handshakeData(socket: Socket, pending: PendingHandshake, chunk: Buffer): void {
     const result = pending.parser.push(chunk);
     if (result.state === 'incomplete') return;
@@ -658,45 +659,45 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       );
       return;
     }
-    const served = this.pathServed(request, socket);
+    const served = this.#pathServed(request, socket);
     if (served === undefined) return;
     if (!served) {
-      this.refusePathNotFound(request, socket);
+      this.#refusePathNotFound(request, socket);
       return;
     }
-    void this.upgrade(request, socket, result.rest, {});
+    void this.#upgrade(request, socket, result.rest, {});
   }
 
   // --- lifecycle ------------------------------------------------------------------------
 
-  /** Forgets a closed connection: the client set, the count for its address, the heartbeat. */
+  /** @internal Forgets a closed connection: the client set, the count for its address, the heartbeat. */
   connectionClosed(connection: WebSocketConnection): void {
     if (!this.clients.delete(connection)) return;
-    const address = this.addresses.get(connection);
+    const address = this.#addresses.get(connection);
     if (address !== undefined) {
-      this.addresses.delete(connection);
-      this.forgetAddress(address);
+      this.#addresses.delete(connection);
+      this.#forgetAddress(address);
     }
-    this.stopHeartbeatWhenIdle();
+    this.#stopHeartbeatWhenIdle();
   }
 
-  private forgetAddress(address: string): void {
-    const left = (this.perAddress.get(address) ?? 1) - 1;
-    if (left <= 0) this.perAddress.delete(address);
-    else this.perAddress.set(address, left);
+  #forgetAddress(address: string): void {
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left <= 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, left);
   }
 
-  private startHeartbeat(): void {
+  #startHeartbeat(): void {
     const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    if (this.heartbeatTimer !== undefined || interval <= 0) return;
-    this.heartbeatTimer = setInterval(heartbeatTick, interval, this);
-    this.heartbeatTimer.unref();
+    if (this.#heartbeatTimer !== undefined || interval <= 0) return;
+    this.#heartbeatTimer = setInterval(heartbeatTick, interval, this);
+    this.#heartbeatTimer.unref();
   }
 
-  private stopHeartbeatWhenIdle(): void {
-    if (this.clients.size === 0 && this.heartbeatTimer !== undefined) {
-      clearInterval(this.heartbeatTimer);
-      this.heartbeatTimer = undefined;
+  #stopHeartbeatWhenIdle(): void {
+    if (this.clients.size === 0 && this.#heartbeatTimer !== undefined) {
+      clearInterval(this.#heartbeatTimer);
+      this.#heartbeatTimer = undefined;
     }
   }
 
@@ -707,18 +708,18 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
     // A second call (a signal handler, then a test's teardown) waits for the same shutdown
     // instead of resolving while connections are still open.
-    this.shutdownPromise ??= this.shutDown(options);
-    return this.shutdownPromise;
+    this.#shutdownPromise ??= this.#shutDown(options);
+    return this.#shutdownPromise;
   }
 
-  private async shutDown(options: { readonly timeoutMs?: number }): Promise<void> {
-    this.closing = true;
-    const netServer = this.netServer;
+  async #shutDown(options: { readonly timeoutMs?: number }): Promise<void> {
+    this.#closing = true;
+    const netServer = this.#netServer;
     const listening =
       netServer === undefined
         ? Promise.resolve()
         : new Promise<void>((resolve) => netServer.close(() => resolve()));
-    for (const socket of this.handshakeSockets.keys()) socket.destroy();
+    for (const socket of this.#handshakeSockets.keys()) socket.destroy();
     const closed = [...this.clients].map(
       (client) =>
         new Promise<void>((resolve) => {
@@ -743,10 +744,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     // Sockets close (and release their connections) a moment after destroy(): wait for that,
     // so that `clients` is empty once close() resolves.
     await Promise.all(closed);
-    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-    if (this.handshakeTimer !== undefined) clearInterval(this.handshakeTimer);
-    this.handshakeTimer = undefined;
+    if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+    if (this.#handshakeTimer !== undefined) clearInterval(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
     await listening;
     this.emit('close');
   }

@@ -1,16 +1,18 @@
+/**
+ * `@wsgate/core/protocol`: the Sans-I/O WebSocket protocol for people who bring their own I/O.
+ * Bytes in, bytes and events out: HTTP/1.1 heads, the handshake (RFC 6455 §4), frames (§5),
+ * closing (§7), permessage-deflate rules (RFC 7692, with the codec passed in) and the session
+ * state machine. Nothing here imports a Node.js builtin (a Biome rule holds this line), so it
+ * runs wherever Uint8Array does. Every runtime name here is listed in test/api/exports.test.ts.
+ */
 export {
   computeAcceptKey,
   generateClientKey,
   isValidClientKey,
   WEBSOCKET_GUID,
 } from './accept-key.js';
-export { encodeBase64 } from './base64.js';
 export type { ClosePayload } from './close.js';
 export { CloseCode, encodeClosePayload, isValidWireCloseCode, parseClosePayload } from './close.js';
-export type { CorsOrigin } from './cors-origin.js';
-export { corsOriginPolicy } from './cors-origin.js';
-export type { EventMessage } from './event-message.js';
-export { encodeEventMessage, parseEventMessage } from './event-message.js';
 export type { ExtensionOffer } from './extensions-header.js';
 export {
   formatExtension,
@@ -21,7 +23,7 @@ export {
 export type { FrameHandler, FrameHeader } from './frame-parser.js';
 export { FrameParser } from './frame-parser.js';
 export type { Allocate, FrameOptions } from './frame-serializer.js';
-export { allocateZeroed, encodeFrame, MERGE_PAYLOAD_MAX_BYTES } from './frame-serializer.js';
+export { encodeFrame } from './frame-serializer.js';
 export type { ClientRequestOptions, ServerResponseOutcome } from './handshake-client.js';
 export { serializeClientRequest, validateServerResponse } from './handshake-client.js';
 export type {
@@ -50,7 +52,7 @@ export {
   HttpResponseParser,
   headerHasToken,
 } from './http-head.js';
-export { applyMask, writeMaskKey } from './mask.js';
+export { applyMask } from './mask.js';
 export type { MessageCodec, SessionCompression } from './message-codec.js';
 export { isControlOpcode, MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 export type { DeflateAgreement, DeflateOptions } from './permessage-deflate.js';
@@ -65,5 +67,4 @@ export {
 } from './permessage-deflate.js';
 export type { SessionHandler, SessionOptions } from './session.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, SessionState, WebSocketSession } from './session.js';
-export { sha1 } from './sha1.js';
 export { isValidUtf8, Utf8Validator } from './utf8.js';

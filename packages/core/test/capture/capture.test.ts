@@ -6,14 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  connect,
-  createCapture,
-  createServer,
   encodeEnhancedPacketBlock,
   encodeInterfaceDescriptionBlock,
   encodeSectionHeaderBlock,
-  type ServerOptions,
   TcpFlow,
+} from '../../src/capture/pcapng.js';
+import {
+  connect,
+  createCapture,
+  createServer,
+  type ServerOptions,
   type WebSocketConnection,
   WebSocketServer,
 } from '../../src/index.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue, closesOnError, ERROR_EVENT, eventErrorMessage } from '../../src/index.js';
+import { closesOnError, ERROR_EVENT, eventErrorMessage } from '../../src/adapter/index.js';
+import { catalogue } from '../../src/index.js';
 
 describe('error messages of the event protocol', () => {
   it("sends { event: 'error', data: { code, message, fix } } with the catalogue's fix", () => {

@@ -3,8 +3,8 @@ import {
   handshakeErrorRefusal,
   readHttpError,
   refusalForClientError,
-  WsgateError,
-} from '../../src/index.js';
+} from '../../src/adapter/index.js';
+import { WsgateError } from '../../src/index.js';
 
 describe("reading an application's HTTP errors", () => {
   it("reads http-errors' status, exposed message and headers", () => {

@@ -13,7 +13,6 @@ import {
 } from '@wsgate/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  computeAcceptKey,
   connect,
   createServer,
   type ErrorCode,
@@ -23,6 +22,7 @@ import {
   WebSocketServer,
   WsgateError,
 } from '../../src/index.js';
+import { computeAcceptKey } from '../../src/protocol/index.js';
 
 const stops: Array<() => Promise<void>> = [];
 const connections: WebSocketConnection[] = [];

@@ -9,12 +9,8 @@ import {
   waitFor,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createServer,
-  encodeFrame,
-  type WebSocketConnection,
-  WebSocketServer,
-} from '../../src/index.js';
+import { createServer, type WebSocketConnection, WebSocketServer } from '../../src/index.js';
+import { encodeFrame } from '../../src/protocol/index.js';
 
 interface Served {
   readonly port: number;

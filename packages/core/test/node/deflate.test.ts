@@ -17,6 +17,7 @@ import {
   wordyText,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ZlibMessageCodec } from '../../src/adapter/index.js';
 import {
   createServer,
   type LogEvent,
@@ -24,7 +25,6 @@ import {
   type WebSocketConnection,
   type WebSocketServer,
   type WsgateError,
-  ZlibMessageCodec,
 } from '../../src/index.js';
 
 const MiB = 1024 * 1024;

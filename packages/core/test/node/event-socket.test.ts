@@ -3,13 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import {
   type CloseOnError,
-  createServer,
   type EventParser,
   EventServer,
   type EventSocket,
-  type LogEvent,
-  type WebSocketServer,
-} from '../../src/index.js';
+} from '../../src/adapter/index.js';
+import { createServer, type LogEvent, type WebSocketServer } from '../../src/index.js';
 
 const servers: WebSocketServer[] = [];
 const clients: WebSocket[] = [];

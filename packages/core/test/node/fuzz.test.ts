@@ -13,13 +13,8 @@ import {
   wsNextMessage,
 } from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createServer,
-  FrameParser,
-  isValidWireCloseCode,
-  type LogEvent,
-  type WebSocketServer,
-} from '../../src/index.js';
+import { createServer, type LogEvent, type WebSocketServer } from '../../src/index.js';
+import { FrameParser, isValidWireCloseCode } from '../../src/protocol/index.js';
 
 /**
  * Seeded fuzzing of the socket layer: valid client frame streams, mutated (bits flipped,

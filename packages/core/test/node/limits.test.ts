@@ -14,15 +14,15 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createServer,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  DEFAULT_MAX_MESSAGE_BYTES,
   type LogEvent,
   type ServerOptions,
   type WebSocketConnection,
   type WebSocketServer,
   type WsgateError,
 } from '../../src/index.js';
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../../src/node/connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../src/node/server.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/protocol/index.js';
 
 const servers: WebSocketServer[] = [];
 const raws: RawWebSocket[] = [];

@@ -2,12 +2,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rawRequest } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  answerRefusalLookup,
-  RefusalJournal,
-  UpgradeExchange,
-  WebSocketServer,
-} from '../../src/index.js';
+import { answerRefusalLookup, UpgradeExchange } from '../../src/adapter/index.js';
+import { RefusalJournal, WebSocketServer } from '../../src/index.js';
 
 const attempt = (n: number) => `attempt-${String(n).padStart(12, '0')}`;
 

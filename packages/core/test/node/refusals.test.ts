@@ -18,15 +18,13 @@ import {
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsServer } from 'ws';
+import { refusalForPlainRequest, sendRefusal, statusText } from '../../src/adapter/index.js';
 import {
   catalogue,
   type ErrorCode,
   errorCodes,
   type LogEvent,
-  refusalForPlainRequest,
   type ServerOptions,
-  sendRefusal,
-  statusText,
   WebSocketServer,
   WsgateError,
 } from '../../src/index.js';

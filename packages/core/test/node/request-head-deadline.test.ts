@@ -9,13 +9,9 @@ import {
   wsNextMessage,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  type LogEvent,
-  limitRequestHeads,
-  type ServerOptions,
-  WebSocketServer,
-} from '../../src/index.js';
+import { limitRequestHeads } from '../../src/adapter/index.js';
+import { type LogEvent, type ServerOptions, WebSocketServer } from '../../src/index.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../src/node/server.js';
 
 const stops: Array<() => Promise<void>> = [];
 

@@ -9,13 +9,9 @@ import {
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import {
-  optionsKey,
-  ServerGroup,
-  type ServerOptions,
-  UpgradeExchange,
-  type WebSocketConnection,
-} from '../../src/index.js';
+import { ServerGroup, UpgradeExchange } from '../../src/adapter/index.js';
+import type { ServerOptions, WebSocketConnection } from '../../src/index.js';
+import { optionsKey } from '../../src/node/server-group.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -10,14 +10,12 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   bridgeUpgrades,
-  type LogEvent,
   plainRequestRefusal,
   ServerGroup,
-  type ServerOptions,
   type UpgradeBridgeHooks,
   UpgradeExchange,
-  WebSocketServer,
-} from '../../src/index.js';
+} from '../../src/adapter/index.js';
+import { type LogEvent, type ServerOptions, WebSocketServer } from '../../src/index.js';
 
 describe('the upgrade bridge adapters share', () => {
   let http: Server | undefined;

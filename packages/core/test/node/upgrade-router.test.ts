@@ -3,11 +3,13 @@ import { closedPort, closeHttpServer, listenOnLoopback, rawRequest } from '@wsga
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  type LogEvent,
   listenForUpgrades,
-  RefusalJournal,
   UpgradeRouter,
   type UpgradeRouterOptions,
+} from '../../src/adapter/index.js';
+import {
+  type LogEvent,
+  RefusalJournal,
   type WebSocketConnection,
   WebSocketServer,
 } from '../../src/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEventMessage, parseEventMessage } from '../../src/index.js';
+import { encodeEventMessage, parseEventMessage } from '../../src/adapter/index.js';
 
 describe('the event protocol: JSON { event, data }', () => {
   it('reads the event and its data from text and from UTF-8 bytes', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { corsOriginPolicy, type OriginPolicy } from '../../src/index.js';
+import { corsOriginPolicy } from '../../src/adapter/index.js';
+import type { OriginPolicy } from '../../src/index.js';
 
 function allows(policy: OriginPolicy | undefined, origin: string): boolean {
   if (policy === undefined) return true;

@@ -1,4 +1,4 @@
-import type { OriginPolicy } from './handshake-server.js';
+import type { OriginPolicy } from '../protocol/handshake-server.js';
 
 /** The `origin` setting of socket.io's `cors` option and of the `cors` package. */
 export type CorsOrigin =

@@ -1,0 +1,19 @@
+// The three entry points of @wsgate/core as a person loads them with `require`: one use of each.
+const { createServer, isWsgateError, WsgateError } = require('@wsgate/core');
+const { closeReasonFor, parseWebSocketUrl } = require('@wsgate/core/adapter');
+const { encodeClosePayload, parseClosePayload } = require('@wsgate/core/protocol');
+
+async function main() {
+  const server = await createServer({ path: '/entries' });
+  const url = parseWebSocketUrl(`ws://127.0.0.1:${server.address().port}/entries`);
+  const close = parseClosePayload(encodeClosePayload(1001, closeReasonFor('WSG_SERVER_SHUTDOWN')));
+  console.log(`core: ${isWsgateError(new WsgateError('WSG_PATH_NOT_FOUND'))}`);
+  console.log(`adapter: ${url.resource}`);
+  console.log(`protocol: ${close.code} ${close.reason.split(':')[0]}`);
+  await server.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
