@@ -1,5 +1,22 @@
-export type { CatalogueEntry, ErrorCode } from './catalogue.js';
-export { catalogue, ErrorKind, errorCodes, isErrorCode } from './catalogue.js';
+export type {
+  CatalogueEntry,
+  ClientCode,
+  ClientEntry,
+  ClosingCode,
+  ClosingEntry,
+  ErrorCode,
+  HandshakeCode,
+  HandshakeCodeWithStatus,
+  HandshakeEntry,
+} from './catalogue.js';
+export {
+  catalogue,
+  ErrorKind,
+  errorCodes,
+  isClosingCode,
+  isErrorCode,
+  isHandshakeCode,
+} from './catalogue.js';
 export {
   closeCodeFor,
   closeReasonFor,
@@ -11,7 +28,13 @@ export { renderErrorDocs } from './docs.js';
 export type { CloseOnError, EventErrorData, EventErrorExtra } from './event-error.js';
 export { closesOnError, ERROR_EVENT, eventErrorMessage } from './event-error.js';
 export type { ErrorRefusal, HttpErrorFields } from './http-error.js';
-export { handshakeErrorRefusal, readHttpError, refusalForClientError } from './http-error.js';
+export type { FrameworkErrorAnswer } from './framework-answer.js';
+export {
+  answerForFrameworkError,
+  codeForFrameworkStatus,
+  frameworkAnswerStatuses,
+} from './framework-answer.js';
+export { handshakeErrorRefusal, readHttpError } from './http-error.js';
 export type { HttpRefusal, RefusalOptions } from './http-refusal.js';
 export {
   buildRefusal,
