@@ -1,8 +1,8 @@
 import {
   catalogue,
+  closingCodesWithCloseCode,
   codeFromCloseReason,
   type ErrorCode,
-  errorCodes,
   isErrorCode,
 } from '@wsgate/core';
 import type { Diagnosis, StepName } from './types.js';
@@ -50,9 +50,7 @@ export function describeCode(code: ErrorCode): string {
  * for a given close code, so that a bare "1009" can be read as "one of these".
  */
 export function codesForCloseCode(closeCode: number): ErrorCode[] {
-  return errorCodes.filter(
-    (code) => catalogue[code].closeCode === closeCode && catalogue[code].kind !== 'client',
-  );
+  return closingCodesWithCloseCode(closeCode);
 }
 
 /** The wsgate code that starts a close reason, if any. */

@@ -318,7 +318,7 @@ const entries = {
     title: 'Origin not allowed',
     cause:
       "The Origin header of the request is not on the server's allow-list. Browsers send the page's origin; cross-site WebSocket hijacking is prevented this way.",
-    fix: 'Open the page from an allowed origin, or add it to the server\'s `origins` option. Compare scheme, host and port exactly.',
+    fix: 'Open the page from an allowed origin, or add it to the origins option of the server. Compare scheme, host and port exactly.',
     doctor:
       "The `upgrade` step reports the 403 as WSG_RESPONSE_REFUSED naming this code; the doctor sends no Origin unless given --origin, and suggests retrying with the page's origin.",
     setups: {
@@ -453,7 +453,7 @@ const entries = {
     setups: {
       Clients: 'Reconnect with exponential backoff and jitter, never sooner than Retry-After.',
       'Express, Koa and NestJS':
-        "A rate limiter before the WebSocket route (express-rate-limit, koa-ratelimit, a throttling handshake guard) answers with this code; its Retry-After and RateLimit headers reach the client.",
+        'A rate limiter before the WebSocket route (express-rate-limit, koa-ratelimit, a throttling handshake guard) answers with this code; its Retry-After and RateLimit headers reach the client.',
       nginx: 'limit_req and limit_conn answer 503 unless limit_req_status 429 is set.',
     },
   },
@@ -463,7 +463,7 @@ const entries = {
     title: 'The application timed out on the handshake',
     cause:
       "A middleware, guard or hook of the application answered 408 Request Timeout to the upgrade request: its own timeout ran out (a session store or an authentication service that did not answer in time). The server's limit on a slow request head is WSG_HANDSHAKE_TIMEOUT.",
-    fix: 'Find what the middleware before the WebSocket route waits for and make it answer sooner, or raise that middleware\'s timeout.',
+    fix: "Find what the middleware before the WebSocket route waits for and make it answer sooner, or raise that middleware's timeout.",
     doctor:
       'The `upgrade` step reports the 408 as WSG_RESPONSE_REFUSED with this code; the time it took is in the report.',
     setups: {
@@ -488,10 +488,11 @@ const entries = {
   WSG_SERVER_UNAVAILABLE: {
     kind: 'handshake',
     status: 503,
+    headers: { 'Retry-After': '5' },
     title: 'The application is not available',
     cause:
       'A middleware, guard or hook of the application answered 503 Service Unavailable: the application is starting, not ready (a readiness check failed), in maintenance, or overloaded.',
-    fix: 'Reconnect after Retry-After, with backoff. If it lasts, look at the readiness check or the maintenance switch in front of the WebSocket route.',
+    fix: "Reconnect after Retry-After (the application's own, else 5 seconds), with backoff. If it lasts, look at the readiness check or the maintenance switch in front of the WebSocket route.",
     doctor:
       'The `upgrade` step reports the 503 as WSG_RESPONSE_REFUSED, with Retry-After when the application sent one.',
     setups: {
@@ -930,7 +931,8 @@ const entries = {
     cause:
       "The connection opened before the application finished starting (in NestJS: before the gateway's providers were initialized), so it was closed at once rather than served by handlers that are not ready.",
     fix: 'Reconnect after a short delay, with backoff; send traffic to an instance only once it has started (its readiness check).',
-    doctor: 'Named in the close reason (1013) at the `echo` step: retry once the application has started.',
+    doctor:
+      'Named in the close reason (1013) at the `echo` step: retry once the application has started.',
     setups: {
       Clients: 'Reconnect on 1013, with backoff.',
       Deploys: 'Let a readiness check hold traffic until the application has started.',

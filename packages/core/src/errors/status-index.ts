@@ -1,12 +1,15 @@
 import {
   type ClientCode,
+  type ClosingCode,
   catalogue,
   errorCodes,
   type HandshakeCode,
+  isClosingCode,
   isHandshakeCode,
 } from './catalogue.js';
 
-/** The reverse index of the catalogue: which codes answer with a status, and what a status means to a client. */
+// The reverse index of the catalogue: which codes answer with a status or a close code, and what
+// a status means to a client.
 
 const handshakeCodes = errorCodes.filter(isHandshakeCode);
 
@@ -45,4 +48,11 @@ export function clientCodeForStatus(status: number): ClientCode {
   }
   if (best === undefined) throw new RangeError(`${status} is not an HTTP status (RFC 9110 §15)`);
   return best.code;
+}
+
+/** The codes a connection is closed with for `closeCode`, so that a bare "1009" reads as "one of these". */
+export function closingCodesWithCloseCode(closeCode: number): ClosingCode[] {
+  return errorCodes.filter(
+    (code): code is ClosingCode => isClosingCode(code) && catalogue[code].closeCode === closeCode,
+  );
 }

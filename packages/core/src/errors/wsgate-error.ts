@@ -27,7 +27,8 @@ export class WsgateError extends Error {
     this.code = code;
     this.kind = entry.kind;
     this.status = entry.kind === 'handshake' ? entry.status : undefined;
-    this.closeCode = entry.kind === 'handshake' || entry.kind === 'client' ? undefined : entry.closeCode;
+    this.closeCode =
+      entry.kind === 'handshake' || entry.kind === 'client' ? undefined : entry.closeCode;
     this.title = entry.title;
     this.fix = entry.fix;
     this.detail = options.detail;

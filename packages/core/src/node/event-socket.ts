@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ClosingCode, ErrorCode } from '../errors/catalogue.js';
+import type { ClosingCode } from '../errors/catalogue.js';
 import {
   type CloseOnError,
   closesOnError,

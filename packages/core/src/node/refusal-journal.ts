@@ -109,7 +109,8 @@ export function refusalLookupAnswer(
       headers: { 'Retry-After': '60' },
     });
   }
-  if (result === 'unknown') return buildRefusal('WSG_ATTEMPT_UNKNOWN', { accept: 'application/json' });
+  if (result === 'unknown')
+    return buildRefusal('WSG_ATTEMPT_UNKNOWN', { accept: 'application/json' });
   const entry = catalogue[result.found.code];
   return {
     status: 200,

@@ -32,7 +32,11 @@ function endWith(socket: Duplex, bytes: string | Buffer): void {
 }
 
 /** Writes a catalogue refusal as a raw HTTP response on an upgrade socket, then closes it. */
-export function writeRefusal(socket: Duplex, code: HandshakeCode, options: RefusalOptions = {}): void {
+export function writeRefusal(
+  socket: Duplex,
+  code: HandshakeCode,
+  options: RefusalOptions = {},
+): void {
   writeBuiltRefusal(socket, buildRefusal(code, options));
 }
 

@@ -9,8 +9,8 @@ import {
 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type HandshakeCode, isHandshakeCode } from '../errors/catalogue.js';
-import { handshakeErrorRefusal } from '../errors/http-error.js';
 import { closeReasonFor } from '../errors/close-reason.js';
+import { handshakeErrorRefusal, readHttpError } from '../errors/http-error.js';
 import { buildRefusal } from '../errors/http-refusal.js';
 import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { CloseCode } from '../protocol/close.js';
@@ -498,7 +498,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
           path: request.path,
         }),
       );
-      this.refuse(request, socket, 'WSG_HOOK_FAILED');
+      // A server error the hook chose (an HTTP error with a 5xx) keeps its status.
+      const status = readHttpError(error).status;
+      const chosen = status !== undefined && status >= 500 && status <= 599 ? status : undefined;
+      this.refuse(request, socket, 'WSG_HOOK_FAILED', undefined, undefined, chosen);
       return 'failed';
     } finally {
       clearTimeout(timer);

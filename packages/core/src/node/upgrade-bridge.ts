@@ -165,9 +165,9 @@ export class UpgradeExchange {
 
   /**
    * The application failed during the handshake: logged with its stack (`server`'s onLog),
-   * answered 500 WSG_HOOK_FAILED without it.
+   * answered WSG_HOOK_FAILED without it, with the 5xx the application chose (500 by default).
    */
-  fail(server: WebSocketServer, error: unknown): void {
+  fail(server: WebSocketServer, error: unknown, status?: number): void {
     if (this.settled) return;
     server.options.onLog?.(
       logEventForException('handshake', error, {
@@ -175,7 +175,7 @@ export class UpgradeExchange {
         path: this.handshake.path,
       }),
     );
-    this.refuse(undefined, 'WSG_HOOK_FAILED');
+    this.refuse(undefined, 'WSG_HOOK_FAILED', undefined, undefined, status);
   }
 
   /**

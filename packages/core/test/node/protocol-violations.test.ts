@@ -9,10 +9,12 @@ import {
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type ClosingCode,
   catalogue,
   createServer,
   type ErrorCode,
   errorCodes,
+  isClosingCode,
   type LogEvent,
   type ServerOptions,
   type WebSocketConnection,
@@ -82,7 +84,7 @@ const PING = 9;
 
 interface ViolationCase {
   readonly name: string;
-  readonly code: ErrorCode;
+  readonly code: ClosingCode;
   readonly bytes: Buffer;
   readonly server?: ServerOptions;
   /** Headers of the handshake (an extension offer). */
@@ -266,7 +268,9 @@ describe('a server fails a connection that breaks the protocol, over TCP', () =>
       WSG_EVENT_UNHANDLED: 'packages/nestjs (event-based gateways)',
     };
     const here = new Set(violations.map((c) => c.code));
-    const protocolCodes = errorCodes.filter((code) => catalogue[code].kind === 'protocol');
+    const protocolCodes = errorCodes
+      .filter(isClosingCode)
+      .filter((code) => catalogue[code].kind === 'protocol');
     expect(
       protocolCodes.filter((code) => !here.has(code) && elsewhere[code] === undefined),
     ).toEqual([]);
