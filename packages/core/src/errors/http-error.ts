@@ -46,10 +46,11 @@ export function readHttpError(error: unknown): HttpErrorFields {
     expose?: unknown;
     headers?: unknown;
   };
-  const ownStatus = integer(fields.status) ?? integer(fields.statusCode);
-  const exceptionStatus =
-    typeof fields.getStatus === 'function' ? integer(fields.getStatus()) : undefined;
-  const status = ownStatus ?? exceptionStatus;
+  const isException = typeof fields.getStatus === 'function';
+  const status =
+    integer(fields.status) ??
+    integer(fields.statusCode) ??
+    (isException ? integer((fields.getStatus as () => unknown)()) : undefined);
   const headers: Record<string, string> = {};
   if (typeof fields.headers === 'object' && fields.headers !== null) {
     for (const [name, value] of Object.entries(fields.headers)) {
@@ -65,7 +66,7 @@ export function readHttpError(error: unknown): HttpErrorFields {
     message: typeof fields.message === 'string' ? fields.message : undefined,
     expose:
       fields.expose === true ||
-      (ownStatus === undefined && exceptionStatus !== undefined && exceptionStatus < 500),
+      (fields.expose === undefined && isException && status !== undefined && status < 500),
     headers,
   };
 }
