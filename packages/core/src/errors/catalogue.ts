@@ -538,7 +538,7 @@ const entries = {
       "The refusal lookup (GET /.well-known/wsgate/refusal?attempt=ID) has nothing for this id: the attempt succeeded, its record expired, or the attempt never reached this server (another instance, a proxy that answered itself, or an id that is not 16 to 64 letters, digits, '-' or '_').",
     fix: 'Look the refusal up soon after the attempt, from the instance that refused it; when nothing was recorded, probe the URL with wsgate doctor.',
     doctor:
-      'The doctor reads the HTTP answer itself and does not use the lookup; this answers pages that tag their attempts with wsgate_attempt.',
+      'The doctor reads the HTTP answer itself rather than the lookup; a lookup URL probed as a WebSocket gets this 404 at the `upgrade` step, reported as WSG_RESPONSE_NOT_FOUND.',
     setups: {
       'Several instances':
         'Each instance keeps its own journal: route the lookup to the instance that refused (sticky sessions), or give every instance a shared journal.',
