@@ -1,4 +1,5 @@
 import { catalogue, errorCodes } from '@wsgate/core';
+import { isHandshakeCode } from '@wsgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { diagnoseRefusal, type RequestContext } from '../src/doctor/http-answer.js';
 import { stepNames } from '../src/main.js';
@@ -17,14 +18,14 @@ const request: RequestContext = {
   headerNames: ['User-Agent'],
 };
 
-const handshakeCodes = errorCodes.filter((code) => catalogue[code].kind === 'handshake');
+const handshakeCodes = errorCodes.filter(isHandshakeCode);
 
 describe("the catalogue's doctor sentences match the doctor", () => {
   it.each(handshakeCodes)(
     '%s: a wsgate refusal with this code is reported with the client code and step its sentence names',
     (code) => {
       const entry = catalogue[code];
-      const status = entry.status as number;
+      const status = entry.status;
       const extra = Object.entries(entry.headers ?? {});
       const rawHeaders: Array<[string, string]> = [['X-WSGate-Error', code], ...extra];
       const verdict = diagnoseRefusal(

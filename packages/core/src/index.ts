@@ -11,7 +11,17 @@
  */
 
 // --- errors ----------------------------------------------------------------------------
-export type { CatalogueEntry, ErrorCode } from './errors/catalogue.js';
+export type {
+  CatalogueEntry,
+  ClientCode,
+  ClientEntry,
+  ClosingCode,
+  ClosingEntry,
+  ErrorCode,
+  HandshakeCode,
+  HandshakeCodeWithStatus,
+  HandshakeEntry,
+} from './errors/catalogue.js';
 export { catalogue, ErrorKind, errorCodes, isErrorCode } from './errors/catalogue.js';
 export type { LogEvent } from './errors/log-event.js';
 export type { WsgateErrorOptions } from './errors/wsgate-error.js';

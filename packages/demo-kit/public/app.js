@@ -88,12 +88,24 @@
     $('text').value = '';
   });
 
+  // The catalogue's advice speaks to any application; what the demo's own settings have to do
+  // with a code is said here.
+  const DEMO_NOTES = {
+    WSG_ORIGIN_REFUSED:
+      'the allowed origins come from ALLOWED_ORIGINS (comma-separated), which the demo passes as the origins option.',
+    WSG_AUTH_REQUIRED: 'DEMO_TOKEN is set, so /chat asks for ?token= with its value.',
+    WSG_FORBIDDEN: 'DEMO_TOKEN is set, and the ?token= sent to /chat is not its value.',
+  };
+
   function showDiagnosis(result, code, cause, fix) {
     $('diagnosis').hidden = false;
     $('diagnosis-result').textContent = result;
     $('diagnosis-code').textContent = code;
     $('diagnosis-cause').textContent = cause;
     $('diagnosis-fix').textContent = fix;
+    const note = Object.hasOwn(DEMO_NOTES, code) ? DEMO_NOTES[code] : '';
+    $('diagnosis-note').textContent = note;
+    $('diagnosis-note-line').hidden = note === '';
   }
 
   function attemptId() {

@@ -1,22 +1,16 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { RefusalJournal, ServerOptions, WebSocketConnection } from '@wsgate/core';
 import {
-  isWsgateError,
-  type RefusalJournal,
-  type ServerOptions,
-  type WebSocketConnection,
-} from '@wsgate/core';
-import {
+  answerForFrameworkError,
   answerRefusalLookup,
   bridgeUpgrades,
-  type ErrorRefusal,
-  handshakeErrorRefusal,
+  type FrameworkErrorAnswer,
   logEventForException,
-  readHttpError,
-  refusalForClientError,
   refusePlainRequest,
   ServerGroup,
 } from '@wsgate/core/adapter';
+import { hasWebSocketRoute, kWebSocketRoute } from './route-probe.js';
 
 // --- types ----------------------------------------------------------------------------
 
@@ -90,7 +84,7 @@ export function websocket<Req extends IncomingMessage = ExpressRequest>(
   options?: WebSocketRouteOptions,
 ): (request: Req, response: ServerResponse, next: (error?: unknown) => void) => void {
   const route: Route = { handler: handler as WebSocketHandler<never>, options };
-  return (request, response) => {
+  const handle = (request: Req, response: ServerResponse): void => {
     const upgrade = (request as RoutedRequest)[kUpgrade];
     if (upgrade !== undefined) {
       upgrade(route);
@@ -98,6 +92,7 @@ export function websocket<Req extends IncomingMessage = ExpressRequest>(
     }
     refusePlainRequest(request, response);
   };
+  return Object.assign(handle, { [kWebSocketRoute]: true });
 }
 
 /**
@@ -114,19 +109,17 @@ export function refusalLookup(
 
 // --- errors from next(err) --------------------------------------------------------------
 
-/** The refusal for an error a middleware passed to next(); undefined means a 500 that hides it. */
-function refusalForError(error: unknown, response: ServerResponse): ErrorRefusal | undefined {
-  if (isWsgateError(error)) return handshakeErrorRefusal(error);
-  // As Express's final handler: only a client error status is the client's to see, and of its
-  // message only what http-errors marks with `expose`.
-  const { status, message, expose, headers } = readHttpError(error);
-  if (status === undefined) return undefined;
-  const refusal = refusalForClientError(status, expose ? message : undefined, headers);
-  // RFC 9110 §11.6.1: a 401 names its scheme in WWW-Authenticate (http-errors `headers`, or set on res).
-  const challenge = response.getHeader('www-authenticate');
-  if (refusal !== undefined && typeof challenge === 'string')
-    refusal.headers['WWW-Authenticate'] ??= challenge;
-  return refusal;
+/**
+ * The answer to an error a middleware passed to next(), by core's framework-answer policy. As
+ * Express's final handler does, the headers set on the response before (a challenge, a
+ * Retry-After) go with it, and the error's own `headers` win.
+ */
+function answerForError(error: unknown, response: ServerResponse): FrameworkErrorAnswer {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.getHeaders())) {
+    if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
+  }
+  return answerForFrameworkError(error, headers);
 }
 
 // --- attaching ------------------------------------------------------------------------
@@ -183,12 +176,19 @@ export function attachWebSockets(
       const done = (error?: unknown): void => {
         if (exchange.settled) return;
         if (error === undefined || error === null || error === 'route' || error === 'router') {
-          exchange.refuseUnclaimed(group.base, server);
+          // RFC 6455 §4.1: the handshake is a GET; a WebSocket route another method missed is a 405.
+          if (request.method !== 'GET' && hasWebSocketRoute(app, exchange.handshake.path))
+            exchange.refuse(
+              group.base,
+              'WSG_METHOD_NOT_ALLOWED',
+              `${request.method} to a WebSocket route; the handshake is a GET`,
+            );
+          else exchange.refuseUnclaimed(group.base, server);
           return;
         }
-        const refusal = refusalForError(error, exchange.response);
-        // Nothing of the error reaches the client.
-        if (refusal === undefined) exchange.fail(group.base, error);
+        const { refusal, failure } = answerForError(error, exchange.response);
+        // A failure is logged with its stack; nothing of it reaches the client.
+        if (failure) exchange.fail(group.base, error, refusal.status);
         else
           exchange.refuse(
             group.base,

@@ -113,7 +113,7 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     expect(response.headers['x-wsgate-error']).toBe('WSG_AUTH_REQUIRED');
   });
 
-  it('keeps the status of any other client error passed to next() (429, 400) under WSG_FORBIDDEN, with its headers', async () => {
+  it('keeps the status of a client error passed to next() under its policy code: 429 WSG_RATE_LIMITED with Retry-After, 400 WSG_REQUEST_REFUSED', async () => {
     const app = express();
     app.get(
       '/limited',
@@ -134,13 +134,13 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     const { port } = await serve(app);
     const limited = await rawRequest(port, { path: '/limited' });
     expect(limited.statusLine).toBe('HTTP/1.1 429 Too Many Requests');
-    expect(limited.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+    expect(limited.headers['x-wsgate-error']).toBe('WSG_RATE_LIMITED');
     expect(limited.headers['retry-after']).toBe('30');
     expect(limited.body).toContain('slow down');
     expect(limited.closedByServer).toBe(true);
     const bad = await rawRequest(port, { path: '/bad' });
     expect(bad.status).toBe(400);
-    expect(bad.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+    expect(bad.headers['x-wsgate-error']).toBe('WSG_REQUEST_REFUSED');
     expect(bad.body).not.toContain('room must be a number');
   });
 
@@ -158,7 +158,7 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     expect(response.body).toContain('no such room');
   });
 
-  it('answers a server error status passed to next() (503) with 500 WSG_HOOK_FAILED, hiding it', async () => {
+  it('keeps a 503 passed to next() as 503 WSG_SERVER_UNAVAILABLE, hiding its message', async () => {
     const app = express();
     app.get(
       '/down',
@@ -167,10 +167,26 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     );
     const { port, logs } = await serve(app);
     const response = await rawRequest(port, { path: '/down' });
-    expect(response.status).toBe(500);
-    expect(response.headers['x-wsgate-error']).toBe('WSG_HOOK_FAILED');
+    expect(response.status).toBe(503);
+    expect(response.headers['x-wsgate-error']).toBe('WSG_SERVER_UNAVAILABLE');
+    expect(response.headers['retry-after']).toBe('5');
     expect(response.raw).not.toContain('replica lag');
-    expect(logs.find((event) => event.path === '/down')?.detail).toContain('replica lag');
+    expect(logs.find((event) => event.path === '/down')?.code).toBe('WSG_SERVER_UNAVAILABLE');
+  });
+
+  it('keeps another server error status passed to next() (502) under WSG_HOOK_FAILED, logging and hiding it', async () => {
+    const app = express();
+    app.get(
+      '/upstream',
+      failWith(Object.assign(new Error('upstream auth service refused'), { status: 502 })),
+      websocket(() => {}),
+    );
+    const { port, logs } = await serve(app);
+    const response = await rawRequest(port, { path: '/upstream' });
+    expect(response.status).toBe(502);
+    expect(response.headers['x-wsgate-error']).toBe('WSG_HOOK_FAILED');
+    expect(response.raw).not.toContain('upstream auth');
+    expect(logs.find((event) => event.path === '/upstream')?.detail).toContain('upstream auth');
   });
 
   it('refuses with the own code of a WsgateError passed to next()', async () => {

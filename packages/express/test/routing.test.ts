@@ -90,6 +90,31 @@ describe.each(flavours)('$name: WebSocket routes are Express routes', ({ express
     expect(handled).toBe(0);
   });
 
+  it('answers a POST upgrade to a WebSocket route, under a mounted router with a parameter, with 405 and Allow: GET; to another path with 404', async () => {
+    const app = express();
+    const seen: string[] = [];
+    app.use((req, _res, next) => {
+      seen.push(req.method);
+      next();
+    });
+    const router = express.Router();
+    router.get(
+      '/rooms/:id',
+      websocket(() => {}),
+    );
+    app.use('/api', router);
+    const { port } = await serve(app);
+    const post = await rawRequest(port, { method: 'POST', path: '/api/rooms/7?x=1' });
+    expect(post.statusLine).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(post.headers['x-wsgate-error']).toBe('WSG_METHOD_NOT_ALLOWED');
+    expect(post.headers.allow).toBe('GET');
+    // The middleware saw the request as it was sent, once.
+    expect(seen).toEqual(['POST']);
+    const elsewhere = await rawRequest(port, { method: 'POST', path: '/api/lobby' });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
+  });
+
   it('answers JSON for the 404 when the client asks for it', async () => {
     const app = express();
     const { port } = await serve(app);

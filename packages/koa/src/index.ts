@@ -1,11 +1,5 @@
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-  STATUS_CODES,
-} from 'node:http';
-import {
-  type ErrorCode,
   isWsgateError,
   type RefusalJournal,
   type ServerOptions,
@@ -13,13 +7,13 @@ import {
   type WebSocketServer,
 } from '@wsgate/core';
 import {
+  answerForFrameworkError,
   bridgeUpgrades,
+  codeForFrameworkStatus,
   type ErrorRefusal,
   type HttpRefusal,
-  handshakeErrorRefusal,
   type LookupAnswer,
   plainRequestRefusal,
-  readHttpError,
   refusalLookupAnswer,
   ServerGroup,
   type UpgradeExchange,
@@ -79,38 +73,14 @@ const installed = new WeakSet<object>();
 
 // --- answers -------------------------------------------------------------------------------
 
-function codeForStatus(status: number): ErrorCode | undefined {
-  if (status === 401) return 'WSG_AUTH_REQUIRED';
-  if (status === 403) return 'WSG_FORBIDDEN';
-  if (status === 404) return 'WSG_PATH_NOT_FOUND';
-  if (status === 500) return 'WSG_HOOK_FAILED';
-  return undefined;
-}
-
-/** The taxonomy answer for what a middleware threw, or undefined to let Koa answer it. */
-function refusalForError(error: unknown): ErrorRefusal | undefined {
-  if (isWsgateError(error))
-    return handshakeErrorRefusal(error) ?? { code: 'WSG_HOOK_FAILED', headers: {} };
-  const fields = readHttpError(error);
-  // Koa answers 500 for a missing or unknown status; so do we.
-  const status =
-    fields.status !== undefined && STATUS_CODES[fields.status] !== undefined ? fields.status : 500;
-  const code = codeForStatus(status);
-  if (code === undefined) return undefined;
-  // An exposed 4xx message (ctx.throw(403, 'admins only')) is meant for the client; nothing of a
-  // server error ever is.
-  const detail =
-    status < 500 && fields.expose && fields.message !== STATUS_CODES[status]
-      ? fields.message
-      : undefined;
-  return { code, status, detail, headers: fields.headers };
-}
-
-/** The taxonomy answer for a status set without a body, or undefined to send the app's own. */
+/**
+ * The catalogue answer for an error status set without a body (`ctx.status = 429`), or undefined
+ * to let Koa send the app's own answer (a body it set, a success or a redirect), which the
+ * exchange labels and journals by the same policy.
+ */
 function refusalForStatus(ctx: Context): ErrorRefusal | undefined {
-  if (ctx.body !== undefined && ctx.body !== null) return undefined;
-  const code = codeForStatus(ctx.status);
-  if (code === undefined) return undefined;
+  if ((ctx.body !== undefined && ctx.body !== null) || ctx.status < 400) return undefined;
+  const code = codeForFrameworkStatus(ctx.status);
   // Koa 3 answers undefined for an absent header, Koa 2 an empty string.
   const challenge: string | undefined = ctx.response.get('WWW-Authenticate') || undefined;
   return {
@@ -157,8 +127,9 @@ function ws(this: Context, options?: KoaRouteOptions): Promise<WebSocketConnecti
 
 /**
  * The first middleware of the app, for upgrade requests (it passes any other straight on): turns
- * the chain's outcome into the real HTTP answer, the app's own verbatim, with the taxonomy body
- * for 401, 403, 404 and 500 and for a thrown WsgateError.
+ * the chain's outcome into the real HTTP answer by core's framework-answer policy: the app's own
+ * answer verbatim when it wrote one, else the catalogue answer for the status it chose or the
+ * error it threw.
  */
 async function gate(ctx: Context, next: Next): Promise<void> {
   const upgrade = upgrades.get(ctx.req);
@@ -188,10 +159,9 @@ async function gate(ctx: Context, next: Next): Promise<void> {
     respond(ctx, exchange.answerFor(group.base, refusal));
     return;
   }
-  const refusal = refusalForError(thrown.error);
-  // No taxonomy code fits (e.g. a 429): Koa answers and reports it as it does for any request.
-  if (refusal === undefined) throw thrown.error;
+  const { refusal } = answerForFrameworkError(thrown.error);
   // A thrown WsgateError is a refusal, not a failure (as from verifyUpgrade): onLog records it.
+  // Anything else is reported as Koa reports errors (its onerror leaves exposed 4xx alone).
   if (!isWsgateError(thrown.error) || thrown.error.kind !== 'handshake')
     ctx.app.emit('error', thrown.error, ctx);
   // As in Koa's own error answer, the error's headers replace whatever was set before.

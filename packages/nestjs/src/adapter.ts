@@ -152,9 +152,9 @@ export class WsgateAdapter
     client.bindHandlers(handlers, transform);
   }
 
-  /** A client that connected while the app was still starting: 1013, try again later. */
+  /** A client that connected while the app was still starting: 1013 WSG_SERVER_STARTING. */
   closeClient(client: WsgateClient): void {
-    client.close(1013, 'the server is starting; try again');
+    client.fail('WSG_SERVER_STARTING', 'the application is still starting');
   }
 
   /** Called by app.close() for each gateway server: 1001 to every client, then stop. */

@@ -7,9 +7,10 @@ import {
   type UpgradeRefusal,
 } from '@wsgate/core';
 import {
+  answerForFrameworkError,
   corsOriginPolicy,
   handshakeErrorRefusal,
-  refusalForClientError,
+  readHttpError,
 } from '@wsgate/core/adapter';
 import type { CorsOrigin, HandshakeGuard } from './options.js';
 
@@ -115,26 +116,24 @@ function settle(value: unknown): Promise<unknown> {
 }
 
 /**
- * A guard's exception as a refusal: a WsgateError's code, an HttpException's 4xx (its message as
- * the detail), a WsException as 403. Anything else is rethrown, which core answers with 500.
+ * A guard's exception as a refusal: a WsgateError's code, an HttpException by core's
+ * framework-answer policy (its status kept, its message as the detail for a 4xx, its `headers`
+ * passed through; a 401 gets the adapter's challenge), a WsException as 403. Anything else is
+ * rethrown, which core logs and answers with 500.
  */
 export function refusalFor(error: unknown, challenge: string): UpgradeRefusal {
-  const fault = error as { message?: unknown; getStatus?: unknown; getError?: unknown } | null;
-  const message = typeof fault?.message === 'string' ? fault.message : undefined;
-  const status = typeof fault?.getStatus === 'function' ? fault.getStatus() : undefined;
-  const refusal =
-    handshakeErrorRefusal(error) ??
-    (typeof status === 'number'
-      ? refusalForClientError(
-          status,
-          message,
-          status === 401 ? { 'WWW-Authenticate': challenge } : {},
-        )
-      : undefined) ??
-    (typeof fault?.getError === 'function'
-      ? { code: 'WSG_FORBIDDEN' as const, detail: message, headers: {} }
-      : undefined);
-  if (refusal === undefined) throw error;
+  const fault = error as { message?: unknown; getError?: unknown } | null;
+  const status = readHttpError(error).status;
+  if (handshakeErrorRefusal(error) === undefined && status === undefined) {
+    if (typeof fault?.getError !== 'function') throw error;
+    const message = typeof fault.message === 'string' ? fault.message : undefined;
+    return { refuse: 'WSG_FORBIDDEN', ...(message === undefined ? {} : { detail: message }) };
+  }
+  const { refusal, failure } = answerForFrameworkError(
+    error,
+    status === 401 ? { 'WWW-Authenticate': challenge } : {},
+  );
+  if (failure) throw error;
   const { code, detail, headers } = refusal;
   return {
     refuse: code,

@@ -1,4 +1,4 @@
-import { catalogue, type ErrorCode } from '@wsgate/core';
+import { type ClosingCode, catalogue } from '@wsgate/core';
 
 // The event protocol and its error messages are core's (EventSocket); these are their names here.
 export type { EventErrorData as WsgateErrorData } from '@wsgate/core/adapter';
@@ -17,7 +17,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * the error itself); every other payload is a WsException's (or a custom filter's).
  */
 export function fromExceptionPayload(payload: unknown): {
-  code: ErrorCode;
+  code: ClosingCode;
   message: string;
   pattern: string | undefined;
   details: unknown;

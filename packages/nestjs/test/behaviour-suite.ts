@@ -26,6 +26,7 @@ import { from, map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Adapter from '../src/index.js';
 import type { WsgateAdapterOptions, WsgateClient, WsgateServer } from '../src/index.js';
+import { nestFrameworkAnswerSuite } from './framework-answers.js';
 import { connect, finish, freePort, refusedStatus, type TestClient } from './helpers.js';
 
 /** The Nest major under test, and the build of the adapter its users load. */
@@ -689,7 +690,9 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
         expect(json.event).toBe('error');
         expect(json.data.code).toBe('WSG_MESSAGE_MALFORMED');
         expect(json.data.message).toMatch(/^the message is not JSON/);
-        expect(json.data.fix).toContain('{"event":"join"');
+        // The catalogue's advice names the shape, not an event this gateway may not have.
+        expect(json.data.fix).toContain('{"event":"NAME"');
+        expect(json.data.fix).not.toContain('join');
       });
 
       it('answers JSON without an event with WSG_MESSAGE_MALFORMED', async () => {
@@ -1063,4 +1066,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
       );
     });
   });
+
+  nestFrameworkAnswerSuite(nest);
 }

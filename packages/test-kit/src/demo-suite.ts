@@ -442,6 +442,8 @@ export function demoBrowserSuite(name: string, appDir: string): void {
           .filter({ hasText: 'could not connect to /chat' })
           .waitFor({ timeout: 5_000 });
         await expectDiagnosis(page, '/chat', 'WSG_ORIGIN_REFUSED', 403);
+        // The demo's own setting is named by the page, not by the catalogue.
+        expect(await page.getByTestId('diagnosis-note').textContent()).toContain('ALLOWED_ORIGINS');
         // ALLOWED_ORIGINS guards /echo as well: tried from the panel.
         await page.getByTestId('try-path').fill('/echo');
         await page.getByTestId('try').click();

@@ -10,6 +10,17 @@ export {
   seededRandom,
   wordyText,
 } from './frames.js';
+export type {
+  FrameworkAnswer,
+  FrameworkAnswerApp,
+  FrameworkAnswerSuiteOptions,
+} from './framework-answers.js';
+export {
+  frameworkAnswerFor,
+  frameworkAnswerSuite,
+  frameworkAnswers,
+  httpErrorFor,
+} from './framework-answers.js';
 export { demoHostileSuite } from './hostile-suite.js';
 export type { TcpServer } from './net.js';
 export {

@@ -1,5 +1,5 @@
-import { catalogue, type ErrorCode, errorCodes, isErrorCode } from '@wsgate/core';
-import { codeFromCloseReason } from '@wsgate/core/adapter';
+import { catalogue, type ErrorCode, isErrorCode } from '@wsgate/core';
+import { closingCodesWithCloseCode, codeFromCloseReason } from '@wsgate/core/adapter';
 import type { Diagnosis, StepName } from './types.js';
 
 export interface DiagnosisParts {
@@ -45,9 +45,7 @@ export function describeCode(code: ErrorCode): string {
  * for a given close code, so that a bare "1009" can be read as "one of these".
  */
 export function codesForCloseCode(closeCode: number): ErrorCode[] {
-  return errorCodes.filter(
-    (code) => catalogue[code].closeCode === closeCode && catalogue[code].kind !== 'client',
-  );
+  return closingCodesWithCloseCode(closeCode);
 }
 
 /** The wsgate code that starts a close reason, if any. */

@@ -1,4 +1,10 @@
 import { catalogue, type ErrorCode } from '@wsgate/core';
+import {
+  clientCodeForStatus,
+  handshakeCodesWithStatus,
+  isHandshakeCode,
+  objectionOf,
+} from '@wsgate/core/adapter';
 import { computeAcceptKey, type HttpResponseHead, headerHasToken } from '@wsgate/core/protocol';
 import { describeCode, diagnose, serverCodeOf, serverDetailOf } from './diagnosis.js';
 import type { Diagnosis, StepName } from './types.js';
@@ -33,21 +39,10 @@ export function observedResponse(head: HttpResponseHead, body: string | undefine
   return lines;
 }
 
-/** Which request header a wsgate refusal code points at. */
-const headerOfCode: Partial<Record<ErrorCode, string>> = {
-  WSG_HOST_MISSING: 'Host',
-  WSG_UPGRADE_TOKEN_MISSING: 'Upgrade',
-  WSG_CONNECTION_TOKEN_MISSING: 'Connection',
-  WSG_KEY_MISSING: 'Sec-WebSocket-Key',
-  WSG_KEY_INVALID: 'Sec-WebSocket-Key',
-  WSG_EXTENSIONS_MALFORMED: 'Sec-WebSocket-Extensions',
-  WSG_SUBPROTOCOLS_MALFORMED: 'Sec-WebSocket-Protocol',
-  WSG_SUBPROTOCOL_REQUIRED: 'Sec-WebSocket-Protocol',
-  WSG_VERSION_UNSUPPORTED: 'Sec-WebSocket-Version',
-  WSG_ORIGIN_REFUSED: 'Origin',
-  WSG_HEADERS_TOO_LARGE: 'the request head (its size)',
-  WSG_REQUEST_MALFORMED: 'the request head (its syntax)',
-};
+/** Which request header (or part of the request) a wsgate refusal code points at, from the catalogue. */
+function headerOfCode(code: ErrorCode): string | undefined {
+  return isHandshakeCode(code) ? objectionOf(code) : undefined;
+}
 
 const HEADER_NAMES = [
   'Sec-WebSocket-Key',
@@ -206,7 +201,9 @@ export function diagnoseRefusal(
   const serverFix = serverCode === undefined ? [] : [catalogue[serverCode].fix];
   const base = { observed, serverCode };
 
-  if (status === 404) {
+  // Which client code the status stands for comes from the catalogue (as connect() reports it).
+  const clientCode = clientCodeForStatus(status);
+  if (clientCode === 'WSG_RESPONSE_NOT_FOUND') {
     const listed = pathsListed(body, request.resource);
     const tryUrl = listed[0] === undefined ? undefined : new URL(listed[0], request.url).toString();
     return {
@@ -238,7 +235,7 @@ export function diagnoseRefusal(
     };
   }
 
-  if (status === 426) {
+  if (clientCode === 'WSG_RESPONSE_UPGRADE_REQUIRED') {
     const version = head.headers['sec-websocket-version'];
     const wantsOtherVersion =
       serverCode === 'WSG_VERSION_UNSUPPORTED' ||
@@ -273,7 +270,7 @@ export function diagnoseRefusal(
     };
   }
 
-  if (status >= 400) {
+  if (clientCode === 'WSG_RESPONSE_REFUSED') {
     return {
       step: 'upgrade',
       diagnosis: diagnoseErrorStatus(head, body, request, statusLine, says, serverFix, base),
@@ -375,7 +372,7 @@ function diagnoseErrorStatus(
         [`Use wss:// on this port: wsgate doctor ${request.url.replace(/^ws:/, 'wss:')}`],
       );
     }
-    const named = serverCode === undefined ? undefined : headerOfCode[serverCode];
+    const named = serverCode === undefined ? undefined : headerOfCode(serverCode);
     const mentioned = named === undefined ? headersMentioned(body) : [named];
     const which =
       mentioned.length > 0
@@ -495,11 +492,8 @@ function diagnoseErrorStatus(
     );
   }
   if (status === 429 || status === 503) {
-    const limitCodes: readonly ErrorCode[] = [
-      'WSG_TOO_MANY_CONNECTIONS',
-      'WSG_TOO_MANY_CONNECTIONS_FROM_CLIENT',
-      'WSG_SERVER_SHUTTING_DOWN',
-    ];
+    // The server names the limit it is at: any of the catalogue's codes for this status.
+    const limitCodes: readonly ErrorCode[] = handshakeCodesWithStatus(status);
     return refused(
       `${statusLine}: the server is at a limit or unavailable${retryAfter ? `; Retry-After: ${retryAfter}` : ''}.`,
       [

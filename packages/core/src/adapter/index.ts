@@ -10,6 +10,7 @@
  * Every runtime name here is listed in test/api/exports.test.ts.
  */
 
+export { isClosingCode, isHandshakeCode } from '../errors/catalogue.js';
 // --- close reasons, log events and docs from the catalogue -------------------------------
 export {
   closeCodeFor,
@@ -20,16 +21,25 @@ export {
 export { renderErrorDocs } from '../errors/docs.js';
 export type { CloseOnError, EventErrorData, EventErrorExtra } from '../errors/event-error.js';
 export { closesOnError, ERROR_EVENT, eventErrorMessage } from '../errors/event-error.js';
-export type { ErrorRefusal, HttpErrorFields } from '../errors/http-error.js';
+export type { FrameworkErrorAnswer } from '../errors/framework-answer.js';
 export {
-  handshakeErrorRefusal,
-  readHttpError,
-  refusalForClientError,
-} from '../errors/http-error.js';
+  answerForFrameworkError,
+  codeForFrameworkStatus,
+  frameworkAnswerStatuses,
+} from '../errors/framework-answer.js';
+export type { ErrorRefusal, HttpErrorFields } from '../errors/http-error.js';
+export { handshakeErrorRefusal, readHttpError } from '../errors/http-error.js';
 export type { HttpRefusal, RefusalOptions } from '../errors/http-refusal.js';
 export { buildRefusal, serializeRefusal, statusText, wantsJson } from '../errors/http-refusal.js';
 export type { ExceptionSite, LogContext } from '../errors/log-event.js';
 export { logEventFor, logEventForException } from '../errors/log-event.js';
+export {
+  clientCodeForStatus,
+  closingCodesWithCloseCode,
+  handshakeCodesWithStatus,
+  objectionOf,
+  statusOf,
+} from '../errors/status-index.js';
 // --- clients and tools -----------------------------------------------------------------
 export type { WebSocketUrl } from '../node/client.js';
 export { classifySocketError, parseWebSocketUrl } from '../node/client.js';

@@ -18,25 +18,49 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
-export interface CatalogueEntry {
-  readonly kind: ErrorKind;
-  /** HTTP status of the refusal, for handshake errors. */
-  readonly status?: number;
-  /** Headers the status requires (RFC 7231, RFC 6455 §4.4). */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Close code sent to the peer (RFC 6455 §7.4.1), for errors after the upgrade. */
-  readonly closeCode?: number;
+/** What every entry says, whatever its kind. */
+interface EntryText {
   /** One line saying what went wrong. */
   readonly title: string;
   /** The likely cause, written for the person reading the log or the page. */
   readonly cause: string;
-  /** What to do about it. */
+  /** What to do about it, naming the library's options rather than any one application's. */
   readonly fix: string;
   /** What `wsgate doctor` checks that finds this error, and how it reports it. */
   readonly doctor: string;
   /** How to fix it on common setups (nginx and other proxies, TLS, Origin, clients), by setup. */
   readonly setups?: Readonly<Record<string, string>>;
 }
+
+/** The server refuses the opening handshake with an HTTP status (RFC 6455 §4.2.2). */
+export interface HandshakeEntry extends EntryText {
+  readonly kind: 'handshake';
+  /** HTTP status of the refusal. */
+  readonly status: number;
+  /** Headers the status requires (RFC 9110 §15, RFC 6455 §4.4). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The request header (or part of the request) the refusal objects to, for tools that explain it. */
+  readonly objectsTo?: string;
+}
+
+/** The connection is closed with a close code (RFC 6455 §7.4.1). */
+export interface ClosingEntry extends EntryText {
+  readonly kind: 'protocol' | 'lifecycle';
+  /** Close code sent to the peer. */
+  readonly closeCode: number;
+}
+
+/** A client could not open a connection; nothing is sent to a peer. */
+export interface ClientEntry extends EntryText {
+  readonly kind: 'client';
+  /**
+   * The handshake answers this code stands for, as an inclusive range of statuses: a client
+   * reports an answer other than 101 with the code whose range is the narrowest around it.
+   */
+  readonly answers?: { readonly from: number; readonly to: number };
+}
+
+export type CatalogueEntry = HandshakeEntry | ClosingEntry | ClientEntry;
 
 const entries = {
   // --- handshake refusals -------------------------------------------------------------
@@ -63,6 +87,7 @@ const entries = {
     kind: 'handshake',
     status: 426,
     headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' },
+    objectsTo: 'Sec-WebSocket-Version',
     title: 'Unsupported WebSocket version',
     cause:
       'The request asked for a Sec-WebSocket-Version other than 13, or sent none. Version 13 (RFC 6455) is the only standard version; older drafts (8, hybi-00) are obsolete.',
@@ -110,6 +135,7 @@ const entries = {
   WSG_HOST_MISSING: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Host',
     title: 'The Host header is missing',
     cause: 'HTTP/1.1 requests must carry a Host header (RFC 6455 §4.1, RFC 7230 §5.4).',
     fix: 'Send a Host header; a hand-written client or a misconfigured proxy usually left it out.',
@@ -124,6 +150,7 @@ const entries = {
   WSG_UPGRADE_TOKEN_MISSING: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Upgrade',
     title: 'The Upgrade header does not name websocket',
     cause:
       'The request has an Upgrade header, but without the "websocket" token (RFC 6455 §4.2.1): it asks to switch to another protocol.',
@@ -139,6 +166,7 @@ const entries = {
   WSG_CONNECTION_TOKEN_MISSING: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Connection',
     title: 'The Connection header does not contain "upgrade"',
     cause:
       'The request asks for "Upgrade: websocket" but its Connection header lacks the "upgrade" token (RFC 6455 §4.2.1). A proxy that does not forward hop-by-hop headers causes exactly this.',
@@ -155,6 +183,7 @@ const entries = {
   WSG_KEY_MISSING: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Sec-WebSocket-Key',
     title: 'Sec-WebSocket-Key is missing',
     cause: 'The request has no Sec-WebSocket-Key header (RFC 6455 §4.1), or a proxy removed it.',
     fix: 'Send a Sec-WebSocket-Key: the base64 encoding of 16 random bytes, new for each connection. Use a WebSocket client library rather than hand-written requests.',
@@ -169,6 +198,7 @@ const entries = {
   WSG_KEY_INVALID: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Sec-WebSocket-Key',
     title: 'Sec-WebSocket-Key is not base64 of 16 bytes',
     cause:
       'The Sec-WebSocket-Key header is present but is not the base64 encoding of exactly 16 bytes (24 characters ending in "=="), or it was sent twice.',
@@ -184,6 +214,7 @@ const entries = {
   WSG_EXTENSIONS_MALFORMED: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Sec-WebSocket-Extensions',
     title: 'Sec-WebSocket-Extensions cannot be parsed',
     cause:
       'The Sec-WebSocket-Extensions header does not follow the grammar of RFC 6455 §9.1: an unterminated quoted string, or a name or value that is not a token. A permessage-deflate offer with an unknown, repeated or invalid parameter is not refused but declined (RFC 7692 §7.1): the connection opens uncompressed.',
@@ -200,6 +231,7 @@ const entries = {
   WSG_SUBPROTOCOLS_MALFORMED: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Sec-WebSocket-Protocol',
     title: 'Sec-WebSocket-Protocol cannot be parsed',
     cause:
       'The Sec-WebSocket-Protocol header is not a comma-separated list of tokens (RFC 6455 §4.1).',
@@ -216,6 +248,7 @@ const entries = {
   WSG_SUBPROTOCOL_REQUIRED: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'Sec-WebSocket-Protocol',
     title: 'No offered subprotocol is supported',
     cause:
       'This endpoint requires a subprotocol, and the client offered none that the server supports.',
@@ -232,6 +265,7 @@ const entries = {
   WSG_REQUEST_MALFORMED: {
     kind: 'handshake',
     status: 400,
+    objectsTo: 'the request head (its syntax)',
     title: 'The HTTP request is malformed',
     cause:
       'The bytes received are not a valid HTTP/1.1 request head: a bad request line, a header without a colon, invalid characters, or a folded header.',
@@ -247,6 +281,7 @@ const entries = {
   WSG_HEADERS_TOO_LARGE: {
     kind: 'handshake',
     status: 431,
+    objectsTo: 'the request head (its size)',
     title: 'Request headers are too large',
     cause:
       'The request head is larger than the server allows, or has too many header lines. Large cookies are the usual cause.',
@@ -279,17 +314,18 @@ const entries = {
   WSG_ORIGIN_REFUSED: {
     kind: 'handshake',
     status: 403,
+    objectsTo: 'Origin',
     title: 'Origin not allowed',
     cause:
       "The Origin header of the request is not on the server's allow-list. Browsers send the page's origin; cross-site WebSocket hijacking is prevented this way.",
-    fix: 'Open the page from an allowed origin, or add this origin to the allow-list (the demo apps read ALLOWED_ORIGINS). Compare scheme, host and port exactly.',
+    fix: 'Open the page from an allowed origin, or add it to the origins option of the server. Compare scheme, host and port exactly.',
     doctor:
       "The `upgrade` step reports the 403 as WSG_RESPONSE_REFUSED naming this code; the doctor sends no Origin unless given --origin, and suggests retrying with the page's origin.",
     setups: {
       Origin:
         'Compare scheme, host and port exactly: http:// and https:// differ, and so do app.example and www.app.example; https://app.example and https://app.example:443 are the same origin.',
-      'wsgate demo apps':
-        'List the allowed origins, comma-separated: ALLOWED_ORIGINS=https://app.example,https://admin.example.',
+      'wsgate server':
+        'origins: ["https://app.example", "https://admin.example"] (or a function of the Origin); requireOrigin: true also refuses requests that send none.',
       'Development servers':
         'A page served by a dev server (http://localhost:5173) has that origin: allow it in development only.',
       Proxies:
@@ -403,6 +439,109 @@ const entries = {
         'The log event wsgate.handshake.hook_failed carries the error and its stack.',
       'Express, Koa and NestJS':
         'An exception (not an HTTP error) thrown in a middleware, hook or guard before the upgrade ends here.',
+    },
+  },
+  WSG_RATE_LIMITED: {
+    kind: 'handshake',
+    status: 429,
+    title: 'Too many requests from this client',
+    cause:
+      'A rate limiter of the application (a middleware, guard or hook before the WebSocket route) refused this handshake: the client made too many requests or connection attempts in its window (RFC 6585 §4).',
+    fix: 'Reconnect no sooner than Retry-After, with backoff and jitter. If legitimate clients hit the limit, raise it in the rate limiter in front of the WebSocket route.',
+    doctor:
+      'The `upgrade` step reports the 429 as WSG_RESPONSE_REFUSED and says when to retry from Retry-After.',
+    setups: {
+      Clients: 'Reconnect with exponential backoff and jitter, never sooner than Retry-After.',
+      'Express, Koa and NestJS':
+        'A rate limiter before the WebSocket route (express-rate-limit, koa-ratelimit, a throttling handshake guard) answers with this code; its Retry-After and RateLimit headers reach the client.',
+      nginx: 'limit_req and limit_conn answer 503 unless limit_req_status 429 is set.',
+    },
+  },
+  WSG_REQUEST_TIMEOUT: {
+    kind: 'handshake',
+    status: 408,
+    title: 'The application timed out on the handshake',
+    cause:
+      "A middleware, guard or hook of the application answered 408 Request Timeout to the upgrade request: its own timeout ran out (a session store or an authentication service that did not answer in time). The server's limit on a slow request head is WSG_HANDSHAKE_TIMEOUT.",
+    fix: "Find what the middleware before the WebSocket route waits for and make it answer sooner, or raise that middleware's timeout.",
+    doctor:
+      'The `upgrade` step reports the 408 as WSG_RESPONSE_REFUSED with this code; the time it took is in the report.',
+    setups: {
+      'Express, Koa and NestJS':
+        'A timeout middleware (connect-timeout, koa-timeout) or a guard that gives up answers with this code: look at the service it waited for.',
+    },
+  },
+  WSG_REQUEST_TOO_LARGE: {
+    kind: 'handshake',
+    status: 413,
+    title: 'The upgrade request carries a body too large',
+    cause:
+      'A middleware of the application answered 413 Content Too Large (RFC 9110 §15.5.14): a body parser found a body, or a Content-Length, over its limit on the upgrade request. An opening handshake has no body (RFC 6455 §4.1).',
+    fix: 'Send the upgrade request without a body (WebSocket clients do); mount body parsers only on the routes that take bodies.',
+    doctor:
+      'The doctor sends no body, so a 413 at the `upgrade` step (WSG_RESPONSE_REFUSED) means a proxy added one or a body parser objects to a header such as Content-Length.',
+    setups: {
+      'Express, Koa and NestJS':
+        'A body parser mounted on every route (express.json, koa-body) runs on the upgrade request too: mount it on the routes that take bodies.',
+    },
+  },
+  WSG_SERVER_UNAVAILABLE: {
+    kind: 'handshake',
+    status: 503,
+    headers: { 'Retry-After': '5' },
+    title: 'The application is not available',
+    cause:
+      'A middleware, guard or hook of the application answered 503 Service Unavailable: the application is starting, not ready (a readiness check failed), in maintenance, or overloaded.',
+    fix: "Reconnect after Retry-After (the application's own, else 5 seconds), with backoff. If it lasts, look at the readiness check or the maintenance switch in front of the WebSocket route.",
+    doctor:
+      'The `upgrade` step reports the 503 as WSG_RESPONSE_REFUSED, with Retry-After when the application sent one.',
+    setups: {
+      Clients: 'Reconnect with backoff, after Retry-After when the answer has one.',
+      Deploys:
+        'Send traffic to an instance only once its readiness check passes, so that clients do not meet one that is still starting.',
+    },
+  },
+  WSG_REQUEST_REFUSED: {
+    kind: 'handshake',
+    status: 400,
+    title: 'The application refused the request',
+    cause:
+      'A middleware, guard or hook of the application answered the upgrade request with a client error that has no more precise code (400 from a validator, 409, 422...). The status it chose is kept.',
+    fix: "Read the status and the detail: the application's rule for this endpoint says what the request lacks (a query parameter, a header, a value).",
+    doctor:
+      'The `upgrade` step reports the status as WSG_RESPONSE_REFUSED with this code and the detail the application gave.',
+    setups: {
+      'Express, Koa and NestJS':
+        'An error with a 4xx status passed to next(), thrown with ctx.throw or as an HttpException in a handshake guard, with no more precise code, ends here with its status.',
+    },
+  },
+  WSG_UPGRADE_NOT_HANDLED: {
+    kind: 'handshake',
+    status: 200,
+    title: 'The application answered the upgrade as an ordinary request',
+    cause:
+      'A middleware or route of the application answered the upgrade request itself with a success or a redirect (a static file, a page served for every path, a redirect to a login page) before it reached a WebSocket route. Its answer, 200 or any other 2xx or 3xx, is sent as it is; a WebSocket client sees a failed connection.',
+    fix: 'Register the WebSocket route before middleware that answers every path (static files, a catch-all page), or exclude the WebSocket path from it; send credentials rather than relying on a redirect to a login page.',
+    doctor:
+      'The `upgrade` step reports the answer as WSG_RESPONSE_NOT_UPGRADED, with the Location of a redirect as the URL to try.',
+    setups: {
+      'Express, Koa and NestJS':
+        'express.static, koa-static and a catch-all route for a single-page app answer upgrade requests too when they come first.',
+      Redirects: 'WebSocket clients do not follow redirects: connect to the final URL.',
+    },
+  },
+  WSG_ATTEMPT_UNKNOWN: {
+    kind: 'handshake',
+    status: 404,
+    title: 'No refusal recorded for this attempt',
+    cause:
+      "The refusal lookup (GET /.well-known/wsgate/refusal?attempt=ID) has nothing for this id: the attempt succeeded, its record expired, or the attempt never reached this server (another instance, a proxy that answered itself, or an id that is not 16 to 64 letters, digits, '-' or '_').",
+    fix: 'Look the refusal up soon after the attempt, from the instance that refused it; when nothing was recorded, probe the URL with wsgate doctor.',
+    doctor:
+      'The doctor reads the HTTP answer itself rather than the lookup; a lookup URL probed as a WebSocket gets this 404 at the `upgrade` step, reported as WSG_RESPONSE_NOT_FOUND.',
+    setups: {
+      'Several instances':
+        'Each instance keeps its own journal: route the lookup to the instance that refused (sticky sessions), or give every instance a shared journal.',
     },
   },
 
@@ -617,9 +756,9 @@ const entries = {
     title: 'Message not in the expected format',
     cause:
       'An event-based endpoint (a NestJS gateway, for one) received a message it cannot read: it is not JSON, or it has no "event" string. Such endpoints expect {"event": "name", "data": ...}.',
-    fix: 'Send JSON such as {"event":"join","data":{"name":"Ada"}}, or give the server a message parser for the format the client speaks.',
+    fix: 'Send JSON that names an event the endpoint handles, such as {"event":"NAME","data":{}}, or give the server a message parser (messageParser) for the format the client speaks.',
     doctor:
-      'Named in the close reason (1008): probe with --send in the format the endpoint expects, e.g. --send \'{"event":"ping"}\'.',
+      'Named in the close reason (1008): probe with --send in the format the endpoint expects, e.g. --send \'{"event":"NAME","data":{}}\'.',
     setups: {
       NestJS:
         'Gateways read {"event": "name", "data": ...}; another format needs a message parser on the adapter.',
@@ -660,7 +799,7 @@ const entries = {
     doctor:
       'Named in the close reason of a wsgate server (1009); for a bare 1009 from another server the doctor names the frame it sent and the limit to raise.',
     setups: {
-      'wsgate server': 'maxMessageBytes (the demo apps read MAX_PAYLOAD).',
+      'wsgate server': 'maxMessageBytes on the server (the NestJS adapter also reads maxPayload).',
       ws: 'maxPayload (100 MiB by default).',
       nginx: 'client_max_body_size limits HTTP bodies only, not WebSocket messages.',
     },
@@ -785,6 +924,20 @@ const entries = {
         'A process that crashes, or calls socket.destroy() instead of closing, shows as 1006 in browsers.',
     },
   },
+  WSG_SERVER_STARTING: {
+    kind: 'lifecycle',
+    closeCode: 1013,
+    title: 'Server is still starting',
+    cause:
+      "The connection opened before the application finished starting (in NestJS: before the gateway's providers were initialized), so it was closed at once rather than served by handlers that are not ready.",
+    fix: 'Reconnect after a short delay, with backoff; send traffic to an instance only once it has started (its readiness check).',
+    doctor:
+      'Named in the close reason (1013) at the `echo` step: retry once the application has started.',
+    setups: {
+      Clients: 'Reconnect on 1013, with backoff.',
+      Deploys: 'Let a readiness check hold traffic until the application has started.',
+    },
+  },
 
   // --- a client that could not connect ------------------------------------------------
   WSG_URL_INVALID: {
@@ -876,6 +1029,7 @@ const entries = {
   },
   WSG_RESPONSE_NOT_FOUND: {
     kind: 'client',
+    answers: { from: 404, to: 404 },
     title: 'Server answered 404: no WebSocket endpoint at this path',
     cause:
       'The server has no handler for the path, or a proxy or router in front of it does not route it.',
@@ -890,6 +1044,7 @@ const entries = {
   },
   WSG_RESPONSE_UPGRADE_REQUIRED: {
     kind: 'client',
+    answers: { from: 426, to: 426 },
     title: 'Server answered 426 Upgrade Required',
     cause:
       'The server wants another WebSocket version (see its Sec-WebSocket-Version header), or the upgrade headers did not reach it.',
@@ -905,6 +1060,7 @@ const entries = {
   },
   WSG_RESPONSE_NOT_UPGRADED: {
     kind: 'client',
+    answers: { from: 100, to: 399 },
     title: 'Server answered with plain HTTP instead of 101',
     cause:
       'The request was served as ordinary HTTP (a 200 or a redirect): usually a proxy that drops Upgrade and Connection, or a route that is not a WebSocket route.',
@@ -922,6 +1078,7 @@ const entries = {
   },
   WSG_RESPONSE_REFUSED: {
     kind: 'client',
+    answers: { from: 400, to: 999 },
     title: 'Server refused the handshake',
     cause:
       'The server answered with an HTTP error status instead of 101. Its X-WSGate-Error header or body, when present, names the exact reason.',
@@ -978,6 +1135,7 @@ const entries = {
   },
   WSG_RESPONSE_MALFORMED: {
     kind: 'client',
+    answers: { from: 0, to: 99 },
     title: "The server's answer is not valid HTTP",
     cause:
       'The bytes that came back are not an HTTP/1.1 response head: perhaps the port speaks another protocol, or TLS where plain HTTP was expected.',
@@ -1023,11 +1181,44 @@ const entries = {
 
 export type ErrorCode = keyof typeof entries;
 
+type CodeOf<Shape> = {
+  [Code in ErrorCode]: (typeof entries)[Code] extends Shape ? Code : never;
+}[ErrorCode];
+
+/** Codes the server refuses a handshake with: each has an HTTP status. */
+export type HandshakeCode = CodeOf<{ readonly kind: 'handshake' }>;
+/** Codes a connection is closed with (protocol faults and lifecycle ends): each has a close code. */
+export type ClosingCode = CodeOf<{ readonly kind: 'protocol' | 'lifecycle' }>;
+/** Codes of a client that could not connect. */
+export type ClientCode = CodeOf<{ readonly kind: 'client' }>;
+/** The handshake codes whose catalogue status is `Status`. */
+export type HandshakeCodeWithStatus<Status extends number> = CodeOf<{
+  readonly kind: 'handshake';
+  readonly status: Status;
+}>;
+
+/** The entry of each code, typed by its kind. */
+export type CatalogueOf<Code extends ErrorCode> = Code extends HandshakeCode
+  ? HandshakeEntry
+  : Code extends ClosingCode
+    ? ClosingEntry
+    : ClientEntry;
+
 /** Every catalogue entry, keyed by its stable code. */
-export const catalogue: Readonly<Record<ErrorCode, CatalogueEntry>> = entries;
+export const catalogue: { readonly [Code in ErrorCode]: CatalogueOf<Code> } = entries;
 
 export const errorCodes = Object.keys(entries) as ErrorCode[];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(entries, value);
+}
+
+export function isHandshakeCode(value: unknown): value is HandshakeCode {
+  return isErrorCode(value) && catalogue[value].kind === 'handshake';
+}
+
+export function isClosingCode(value: unknown): value is ClosingCode {
+  if (!isErrorCode(value)) return false;
+  const kind = catalogue[value].kind;
+  return kind === 'protocol' || kind === 'lifecycle';
 }

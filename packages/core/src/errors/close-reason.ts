@@ -1,4 +1,4 @@
-import { catalogue, type ErrorCode } from './catalogue.js';
+import { type ClosingCode, catalogue, type ErrorCode } from './catalogue.js';
 
 /** RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of which hold the code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
@@ -21,9 +21,9 @@ export function closeReasonFor(code: ErrorCode): string {
   return truncateUtf8(`${code}: ${catalogue[code].title}`, MAX_CLOSE_REASON_BYTES);
 }
 
-/** The close code a catalogue error is sent with; 1011 for entries that have none. */
-export function closeCodeFor(code: ErrorCode): number {
-  return catalogue[code].closeCode ?? 1011;
+/** The close code a connection is closed with for `code`. */
+export function closeCodeFor(code: ClosingCode): number {
+  return catalogue[code].closeCode;
 }
 
 /** Recovers the catalogue code from a close reason written by `closeReasonFor`. */

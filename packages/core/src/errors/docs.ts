@@ -22,14 +22,19 @@ const sections: ReadonlyArray<readonly [ErrorKind, string, string]> = [
 
 function answerOf(code: (typeof errorCodes)[number]): string {
   const entry = catalogue[code];
-  if (entry.status !== undefined) {
-    const headers = Object.entries(entry.headers ?? {})
-      .map(([name, value]) => `\`${name}: ${value}\``)
-      .join(', ');
-    return `${entry.status} ${statusText[entry.status] ?? ''}${headers ? ` + ${headers}` : ''}`;
+  switch (entry.kind) {
+    case 'handshake': {
+      const headers = Object.entries(entry.headers ?? {})
+        .map(([name, value]) => `\`${name}: ${value}\``)
+        .join(', ');
+      return `${entry.status} ${statusText[entry.status]}${headers ? ` + ${headers}` : ''}`;
+    }
+    case 'protocol':
+    case 'lifecycle':
+      return `close ${entry.closeCode}`;
+    case 'client':
+      return 'client error';
   }
-  if (entry.closeCode !== undefined) return `close ${entry.closeCode}`;
-  return 'client error';
 }
 
 /** Renders docs/errors.md from the catalogue; a test keeps the committed file identical. */

@@ -1,9 +1,9 @@
-import { type ErrorCode, isErrorCode } from './catalogue.js';
+import { type HandshakeCode, isHandshakeCode } from './catalogue.js';
 
 /** The refusal an application's error stands for, for `buildRefusal` or `UpgradeExchange.refuse`. */
 export interface ErrorRefusal {
-  readonly code: ErrorCode;
-  /** Set when the answer keeps a status other than the code's own (a 429 under WSG_FORBIDDEN). */
+  readonly code: HandshakeCode;
+  /** The status the application chose, when it differs or may differ from the code's own. */
   readonly status?: number | undefined;
   /** What the client may read of the error. */
   readonly detail?: string | undefined;
@@ -18,7 +18,10 @@ export interface HttpErrorFields {
   /** `status`, else `statusCode`, else `getStatus()`, when an integer. */
   readonly status: number | undefined;
   readonly message: string | undefined;
-  /** http-errors' mark of a message meant for the client (`expose: true`, set for 4xx). */
+  /**
+   * Whether the message is meant for the client: http-errors' `expose` (set for 4xx), or a 4xx
+   * exception with `getStatus()` (Nest sends an HttpException's message to the client).
+   */
   readonly expose: boolean;
   /** The error's `headers` as strings (a list joined), without Content-Type and Content-Length. */
   readonly headers: Record<string, string>;
@@ -43,10 +46,11 @@ export function readHttpError(error: unknown): HttpErrorFields {
     expose?: unknown;
     headers?: unknown;
   };
+  const isException = typeof fields.getStatus === 'function';
   const status =
     integer(fields.status) ??
     integer(fields.statusCode) ??
-    (typeof fields.getStatus === 'function' ? integer(fields.getStatus()) : undefined);
+    (isException ? integer((fields.getStatus as () => unknown)()) : undefined);
   const headers: Record<string, string> = {};
   if (typeof fields.headers === 'object' && fields.headers !== null) {
     for (const [name, value] of Object.entries(fields.headers)) {
@@ -60,7 +64,9 @@ export function readHttpError(error: unknown): HttpErrorFields {
   return {
     status,
     message: typeof fields.message === 'string' ? fields.message : undefined,
-    expose: fields.expose === true,
+    expose:
+      fields.expose === true ||
+      (fields.expose === undefined && isException && status !== undefined && status < 500),
     headers,
   };
 }
@@ -71,31 +77,10 @@ export function readHttpError(error: unknown): HttpErrorFields {
  */
 export function handshakeErrorRefusal(error: unknown): ErrorRefusal | undefined {
   const fault = error as { code?: unknown; kind?: unknown; detail?: unknown } | null;
-  if (!isErrorCode(fault?.code) || fault?.kind !== 'handshake') return undefined;
+  if (!isHandshakeCode(fault?.code) || fault?.kind !== 'handshake') return undefined;
   return {
     code: fault.code,
     ...(typeof fault.detail === 'string' ? { detail: fault.detail } : {}),
     headers: {},
-  };
-}
-
-/**
- * The refusal for a client error status an application chose: 401 WSG_AUTH_REQUIRED, 404
- * WSG_PATH_NOT_FOUND, any other 4xx WSG_FORBIDDEN keeping its status (a rate limiter's 429, a
- * validator's 400). Undefined for any other status, which is no answer for the client to see.
- */
-export function refusalForClientError(
-  status: number,
-  detail?: string,
-  headers: Record<string, string> = {},
-): ErrorRefusal | undefined {
-  if (!Number.isInteger(status) || status < 400 || status > 499) return undefined;
-  const code: ErrorCode =
-    status === 401 ? 'WSG_AUTH_REQUIRED' : status === 404 ? 'WSG_PATH_NOT_FOUND' : 'WSG_FORBIDDEN';
-  return {
-    code,
-    ...(status === 401 || status === 403 || status === 404 ? {} : { status }),
-    ...(detail === undefined ? {} : { detail }),
-    headers,
   };
 }

@@ -1,4 +1,4 @@
-import { catalogue, type ErrorCode } from './catalogue.js';
+import { catalogue, type HandshakeCode } from './catalogue.js';
 
 /** Reason phrases for the statuses wsgate answers with (RFC 9110 §15). */
 export const statusText: Readonly<Record<number, string>> = {
@@ -9,10 +9,16 @@ export const statusText: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   426: 'Upgrade Required',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
@@ -26,12 +32,12 @@ export interface RefusalOptions {
   readonly accept?: string | undefined;
   /** Extra headers, e.g. `WWW-Authenticate` supplied by the application. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Overrides the catalogue status (e.g. an application's own 4xx). */
+  /** The status an application chose, kept instead of the catalogue's (see framework-answer.ts). */
   readonly status?: number;
 }
 
 export interface HttpRefusal {
-  readonly code: ErrorCode;
+  readonly code: HandshakeCode;
   readonly status: number;
   readonly statusText: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -49,9 +55,9 @@ const OWN_HEADERS = new Set(['x-wsgate-error', 'content-type', 'cache-control'])
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection']);
 
 /** Builds the HTTP answer for a refused handshake from its catalogue entry. */
-export function buildRefusal(code: ErrorCode, options: RefusalOptions = {}): HttpRefusal {
+export function buildRefusal(code: HandshakeCode, options: RefusalOptions = {}): HttpRefusal {
   const entry = catalogue[code];
-  let status = options.status ?? entry.status ?? 400;
+  let status = options.status ?? entry.status;
   // Field names are case-insensitive (RFC 9110 §5.1): compare the application's headers in lower case.
   const extraHeaders = Object.entries(options.headers ?? {});
   const hasChallenge = extraHeaders.some(([name]) => name.toLowerCase() === 'www-authenticate');

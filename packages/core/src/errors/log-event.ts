@@ -33,8 +33,10 @@ export function logEventFor(code: ErrorCode, context: LogContext = {}): LogEvent
     code,
     kind: entry.kind,
     title: entry.title,
-    ...(entry.status === undefined ? {} : { status: entry.status }),
-    ...(entry.closeCode === undefined ? {} : { closeCode: entry.closeCode }),
+    ...(entry.kind === 'handshake' ? { status: entry.status } : {}),
+    ...(entry.kind === 'protocol' || entry.kind === 'lifecycle'
+      ? { closeCode: entry.closeCode }
+      : {}),
     ...(context.detail === undefined ? {} : { detail: context.detail }),
     ...(context.remoteAddress === undefined ? {} : { remoteAddress: context.remoteAddress }),
     ...(context.path === undefined ? {} : { path: context.path }),

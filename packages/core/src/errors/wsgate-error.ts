@@ -26,8 +26,9 @@ export class WsgateError extends Error {
     this.name = 'WsgateError';
     this.code = code;
     this.kind = entry.kind;
-    this.status = entry.status;
-    this.closeCode = entry.closeCode;
+    this.status = entry.kind === 'handshake' ? entry.status : undefined;
+    this.closeCode =
+      entry.kind === 'handshake' || entry.kind === 'client' ? undefined : entry.closeCode;
     this.title = entry.title;
     this.fix = entry.fix;
     this.detail = options.detail;

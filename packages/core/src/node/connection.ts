@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../errors/catalogue.js';
+import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
@@ -388,7 +388,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Closes with a catalogue error: its close code and reason, logged. */
-  fail(code: ErrorCode, detail = ''): void {
+  fail(code: ClosingCode, detail = ''): void {
     this.#session.fail(code, detail);
   }
 
@@ -398,7 +398,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
-  abort(code: ErrorCode): void {
+  abort(code: ClosingCode): void {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#failure ??= new WsgateError(code);
     this.#emitLog(code, undefined);
@@ -481,7 +481,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /** @internal */
-  onFailure(code: ErrorCode, detail: string): void {
+  onFailure(code: ClosingCode, detail: string): void {
     this.#readyStateValue = ReadyState.closing;
     this.#failure = new WsgateError(code, { detail });
     this.#emitLog(code, detail);
@@ -668,7 +668,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  #emitLog(code: ErrorCode, detail: string | undefined): void {
+  #emitLog(code: ClosingCode, detail: string | undefined): void {
     this.#settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
   }
 }

@@ -4,7 +4,7 @@ import {
   encodeEventMessage,
   parseEventMessage,
 } from '../adapter/event-message.js';
-import type { ErrorCode } from '../errors/catalogue.js';
+import type { ClosingCode } from '../errors/catalogue.js';
 import {
   type CloseOnError,
   closesOnError,
@@ -111,7 +111,7 @@ export class EventSocket {
   }
 
   /** Closes with a catalogue code: its close code and reason. */
-  fail(code: ErrorCode, detail?: string): void {
+  fail(code: ClosingCode, detail?: string): void {
     this.connection.fail(code, detail);
   }
 
@@ -165,7 +165,7 @@ export class EventSocket {
   }
 
   /** Sends the error message for `code` and, when `closeOnError` says so, closes with its code. */
-  sendError(code: ErrorCode, message: string, extra: EventErrorExtra = {}): boolean {
+  sendError(code: ClosingCode, message: string, extra: EventErrorExtra = {}): boolean {
     const sent = this.send(eventErrorMessage(code, message, extra));
     if (closesOnError(this.messaging.closeOnError, code)) this.connection.fail(code, message);
     return sent;

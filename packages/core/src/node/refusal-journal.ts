@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { catalogue, type ErrorCode } from '../errors/catalogue.js';
+import { catalogue, type HandshakeCode } from '../errors/catalogue.js';
+import { buildRefusal } from '../errors/http-refusal.js';
 import type { HandshakeRequest } from './handshake-request.js';
 
 /** The query parameter a page adds to a WebSocket URL to learn later why it was refused. */
@@ -10,7 +11,7 @@ export const REFUSAL_LOOKUP_PATH = '/.well-known/wsgate/refusal';
 const ATTEMPT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export interface RecordedRefusal {
-  readonly code: ErrorCode;
+  readonly code: HandshakeCode;
   readonly status: number;
 }
 
@@ -49,7 +50,7 @@ export class RefusalJournal {
   }
 
   /** Records a refusal for the request's attempt id, if it carries a well-formed one. */
-  recordFor(request: HandshakeRequest, code: ErrorCode, status: number): void {
+  recordFor(request: HandshakeRequest, code: HandshakeCode, status: number): void {
     const attempt = request.query.get(ATTEMPT_PARAMETER);
     if (attempt === null || !ATTEMPT_ID.test(attempt)) return;
     this.#entries.delete(attempt);
@@ -101,28 +102,19 @@ export function refusalLookupAnswer(
   const attempt =
     new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1)).get('attempt') ?? '';
   const result = ATTEMPT_ID.test(attempt) ? journal.lookup(attempt, clientAddress) : 'unknown';
-  const headers = {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-  };
   if (result === 'rate-limited') {
-    return {
-      status: 429,
-      headers: { ...headers, 'Retry-After': '60' },
-      body: `${JSON.stringify({ error: 'too many lookups; try again in a minute' })}\n`,
-    };
+    return buildRefusal('WSG_RATE_LIMITED', {
+      accept: 'application/json',
+      detail: 'too many refusal lookups from this address; try again in a minute',
+      headers: { 'Retry-After': '60' },
+    });
   }
-  if (result === 'unknown') {
-    return {
-      status: 404,
-      headers,
-      body: `${JSON.stringify({ error: 'no refusal recorded for this attempt: it succeeded, expired, or never reached this server' })}\n`,
-    };
-  }
+  if (result === 'unknown')
+    return buildRefusal('WSG_ATTEMPT_UNKNOWN', { accept: 'application/json' });
   const entry = catalogue[result.found.code];
   return {
     status: 200,
-    headers,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
     body: `${JSON.stringify({ code: result.found.code, status: result.found.status, title: entry.title, cause: entry.cause, fix: entry.fix })}\n`,
   };
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../errors/catalogue.js';
+import type { HandshakeCode } from '../errors/catalogue.js';
 import {
   buildRefusal,
   type HttpRefusal,
@@ -32,7 +32,11 @@ function endWith(socket: Duplex, bytes: string | Buffer): void {
 }
 
 /** Writes a catalogue refusal as a raw HTTP response on an upgrade socket, then closes it. */
-export function writeRefusal(socket: Duplex, code: ErrorCode, options: RefusalOptions = {}): void {
+export function writeRefusal(
+  socket: Duplex,
+  code: HandshakeCode,
+  options: RefusalOptions = {},
+): void {
   writeBuiltRefusal(socket, buildRefusal(code, options));
 }
 
@@ -65,7 +69,7 @@ export function writeHttpResponse(
 /** Answers an ordinary HTTP request (no upgrade) with a catalogue refusal, e.g. 426. */
 export function sendRefusal(
   response: ServerResponse,
-  code: ErrorCode,
+  code: HandshakeCode,
   options: RefusalOptions = {},
 ): void {
   const refusal = buildRefusal(code, options);

@@ -8,11 +8,11 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../errors/catalogue.js';
+import { type HandshakeCode, isHandshakeCode } from '../errors/catalogue.js';
 import { closeReasonFor } from '../errors/close-reason.js';
+import { handshakeErrorRefusal, readHttpError } from '../errors/http-error.js';
 import { buildRefusal } from '../errors/http-refusal.js';
 import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
-import { isWsgateError } from '../errors/wsgate-error.js';
 import { CloseCode } from '../protocol/close.js';
 import {
   type HandshakeOutcome,
@@ -55,7 +55,7 @@ import { createSessionCompression } from './zlib-codec.js';
 
 /** A refusal chosen by the application, with its catalogue code. */
 export interface UpgradeRefusal {
-  readonly refuse: ErrorCode;
+  readonly refuse: HandshakeCode;
   readonly detail?: string;
   /** e.g. `WWW-Authenticate` for a 401 */
   readonly headers?: Readonly<Record<string, string>>;
@@ -279,7 +279,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   refuse(
     request: HandshakeRequest | undefined,
     socket: Duplex,
-    code: ErrorCode,
+    code: HandshakeCode,
     detail?: string,
     headers?: Readonly<Record<string, string>>,
     status?: number,
@@ -476,14 +476,20 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
           timeoutMs,
         );
       });
-      return (
-        (await Promise.race([Promise.resolve().then(() => verify(request)), timeout])) || undefined
-      );
+      const decision =
+        (await Promise.race([Promise.resolve().then(() => verify(request)), timeout])) || undefined;
+      // A JavaScript hook is not held to the type: a code without a status is its failure.
+      if (decision !== undefined && !isHandshakeCode(decision.refuse))
+        throw new TypeError(
+          `verifyUpgrade refused with ${String(decision.refuse)}, which is not a handshake code of the catalogue`,
+        );
+      return decision;
     } catch (error) {
-      if (isWsgateError(error) && error.kind === 'handshake') {
+      const named = handshakeErrorRefusal(error);
+      if (named !== undefined) {
         return {
-          refuse: error.code,
-          ...(error.detail === undefined ? {} : { detail: error.detail }),
+          refuse: named.code,
+          ...(named.detail === undefined ? {} : { detail: named.detail }),
         };
       }
       this.options.onLog?.(
@@ -492,7 +498,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
           path: request.path,
         }),
       );
-      this.refuse(request, socket, 'WSG_HOOK_FAILED');
+      // A server error the hook chose (an HTTP error with a 5xx) keeps its status.
+      const status = readHttpError(error).status;
+      const chosen = status !== undefined && status >= 500 && status <= 599 ? status : undefined;
+      this.refuse(request, socket, 'WSG_HOOK_FAILED', undefined, undefined, chosen);
       return 'failed';
     } finally {
       clearTimeout(timer);

@@ -2,7 +2,8 @@ import { type Server as HttpServer, type IncomingMessage, ServerResponse } from 
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type ErrorCode, isErrorCode } from '../errors/catalogue.js';
+import { type HandshakeCode, isHandshakeCode } from '../errors/catalogue.js';
+import { codeForFrameworkStatus } from '../errors/framework-answer.js';
 import type { ErrorRefusal } from '../errors/http-error.js';
 import { buildRefusal, type HttpRefusal } from '../errors/http-refusal.js';
 import { logEventFor, logEventForException } from '../errors/log-event.js';
@@ -52,6 +53,7 @@ export class UpgradeExchange {
     this.handshake = fromIncomingMessage(request);
     const response = new ServerResponse(request);
     response.shouldKeepAlive = false;
+    labelFrameworkAnswers(response);
     response.assignSocket(socket as Socket);
     response.once('finish', () => {
       // The framework answered the upgrade itself (a middleware's 401, its own 404...).
@@ -120,7 +122,7 @@ export class UpgradeExchange {
   /** Refuses with a catalogue code, unless the framework already answered. */
   refuse(
     server: WebSocketServer | undefined,
-    code: ErrorCode,
+    code: HandshakeCode,
     detail?: string,
     headers?: Readonly<Record<string, string>>,
     status?: number,
@@ -163,9 +165,9 @@ export class UpgradeExchange {
 
   /**
    * The application failed during the handshake: logged with its stack (`server`'s onLog),
-   * answered 500 WSG_HOOK_FAILED without it.
+   * answered WSG_HOOK_FAILED without it, with the 5xx the application chose (500 by default).
    */
-  fail(server: WebSocketServer, error: unknown): void {
+  fail(server: WebSocketServer, error: unknown, status?: number): void {
     if (this.settled) return;
     server.options.onLog?.(
       logEventForException('handshake', error, {
@@ -173,7 +175,7 @@ export class UpgradeExchange {
         path: this.handshake.path,
       }),
     );
-    this.refuse(undefined, 'WSG_HOOK_FAILED');
+    this.refuse(undefined, 'WSG_HOOK_FAILED', undefined, undefined, status);
   }
 
   /**
@@ -284,18 +286,27 @@ export function headersSetByFramework(response: ServerResponse): Record<string, 
   return headers;
 }
 
-/** The catalogue code that best names an answer a framework wrote itself. */
-export function codeForFrameworkAnswer(response: ServerResponse): ErrorCode {
+/** The catalogue code of an answer a framework wrote: the one it names, else the policy's for its status. */
+export function codeForFrameworkAnswer(response: ServerResponse): HandshakeCode {
   const named = response.getHeader('x-wsgate-error');
-  if (isErrorCode(named)) return named;
-  const status = response.statusCode;
-  if (status === 401) return 'WSG_AUTH_REQUIRED';
-  if (status === 404) return 'WSG_PATH_NOT_FOUND';
-  if (status === 405) return 'WSG_METHOD_NOT_ALLOWED';
-  if (status === 426) return 'WSG_NOT_WEBSOCKET';
-  if (status === 429 || status === 503) return 'WSG_TOO_MANY_CONNECTIONS';
-  if (status >= 500) return 'WSG_HOOK_FAILED';
-  return 'WSG_FORBIDDEN';
+  return isHandshakeCode(named) ? named : codeForFrameworkStatus(response.statusCode);
+}
+
+/**
+ * Names the code of whatever the framework writes on an upgrade's response (its own 401, a rate
+ * limiter's 429, a redirect) in X-WSGate-Error, as every refusal of wsgate does, unless the
+ * answer names one. Node writes every head through `writeHead`, `end()` without it included.
+ */
+function labelFrameworkAnswers(response: ServerResponse): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function labelledWriteHead(
+    this: ServerResponse,
+    ...args: Parameters<ServerResponse['writeHead']>
+  ) {
+    if (!this.hasHeader('x-wsgate-error'))
+      this.setHeader('X-WSGate-Error', codeForFrameworkStatus(args[0]));
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /**
@@ -322,7 +333,7 @@ export function refusePlainRequest(request: IncomingMessage, response: ServerRes
  * `Upgrade: websocket` without `Connection: Upgrade`).
  */
 export function refusalForPlainRequest(request: IncomingMessage): {
-  code: ErrorCode;
+  code: HandshakeCode;
   detail: string;
 } {
   const outcome = validateUpgradeRequest(fromIncomingMessage(request));

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors/catalogue.js';
+import { clientCodeForStatus } from '../errors/status-index.js';
 import { computeAcceptKey } from './accept-key.js';
 import { type ExtensionOffer, parseExtensionsHeader } from './extensions-header.js';
 import { type HttpResponseHead, headerHasToken } from './http-head.js';
@@ -58,25 +59,24 @@ export function validateServerResponse(
   const wsgateCode = response.headers['x-wsgate-error'];
   const named = wsgateCode ? ` (${wsgateCode})` : '';
   if (response.status !== 101) {
-    if (response.status === 404)
-      return { ok: false, code: 'WSG_RESPONSE_NOT_FOUND', detail: `${statusLine}${named}` };
-    if (response.status === 426) {
+    const code = clientCodeForStatus(response.status);
+    if (code === 'WSG_RESPONSE_UPGRADE_REQUIRED') {
       const version = response.headers['sec-websocket-version'];
       return {
         ok: false,
-        code: 'WSG_RESPONSE_UPGRADE_REQUIRED',
+        code,
         detail: `${statusLine}${named}${version ? `; the server speaks Sec-WebSocket-Version ${version}` : ''}`,
       };
     }
-    if (response.status < 400) {
+    if (code === 'WSG_RESPONSE_NOT_UPGRADED') {
       const location = response.headers.location;
       return {
         ok: false,
-        code: 'WSG_RESPONSE_NOT_UPGRADED',
-        detail: `${statusLine}${location ? `, Location: ${location}` : ''}; Upgrade: ${response.headers.upgrade ?? '(absent)'}, Connection: ${response.headers.connection ?? '(absent)'}`,
+        code,
+        detail: `${statusLine}${named}${location ? `, Location: ${location}` : ''}; Upgrade: ${response.headers.upgrade ?? '(absent)'}, Connection: ${response.headers.connection ?? '(absent)'}`,
       };
     }
-    return { ok: false, code: 'WSG_RESPONSE_REFUSED', detail: `${statusLine}${named}` };
+    return { ok: false, code, detail: `${statusLine}${named}` };
   }
   if (
     !headerHasToken(response.headers.upgrade, 'websocket') ||

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/catalogue.js';
+import type { HandshakeCode } from '../errors/catalogue.js';
 import { computeAcceptKey, isValidClientKey } from './accept-key.js';
 import {
   type ExtensionOffer,
@@ -56,14 +56,14 @@ export type HandshakeOutcome<Agreement = unknown> =
       /** Sec-WebSocket-Extensions value of the answer, if an extension was accepted. */
       readonly extensionsHeader: string | undefined;
     }
-  | { readonly accepted: false; readonly code: ErrorCode; readonly detail: string };
+  | { readonly accepted: false; readonly code: HandshakeCode; readonly detail: string };
 
 function header(request: UpgradeRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function refuse(code: ErrorCode, detail: string): HandshakeOutcome<never> {
+function refuse(code: HandshakeCode, detail: string): HandshakeOutcome<never> {
   return { accepted: false, code, detail };
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/catalogue.js';
+import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
@@ -29,7 +29,7 @@ export interface SessionHandler {
   /** The peer's close frame arrived; `code` is 1005 when it had none. */
   onCloseFrame(code: number, reason: string): void;
   /** The peer broke the protocol or a limit; a close frame with the error's code was sent. */
-  onFailure(code: ErrorCode, detail: string): void;
+  onFailure(code: ClosingCode, detail: string): void;
 }
 
 export const SessionState = { open: 1, closing: 2, closed: 3 } as const;
@@ -518,7 +518,7 @@ export class WebSocketSession {
    * Fails the connection (RFC 6455 §7.1.7): sends a close frame with the error's code, stops
    * reading, and tells the handler. Returns false so parser callbacks can `return this.fail(...)`.
    */
-  fail(code: ErrorCode, detail: string): false {
+  fail(code: ClosingCode, detail: string): false {
     if (this.stateValue === SessionState.closed) return false;
     this.parser.stop();
     this.releaseMessage();

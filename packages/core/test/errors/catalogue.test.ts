@@ -16,6 +16,13 @@ const entries: ReadonlyArray<readonly [ErrorCode, CatalogueEntry]> = errorCodes.
   catalogue[code],
 ]);
 const ofKind = (kind: ErrorKind) => entries.filter(([, entry]) => entry.kind === kind);
+const handshakeEntries = entries.flatMap(([code, entry]) =>
+  entry.kind === 'handshake' ? [[code, entry] as const] : [],
+);
+const closingEntries = entries.flatMap(([code, entry]) =>
+  entry.kind === 'protocol' || entry.kind === 'lifecycle' ? [[code, entry] as const] : [],
+);
+const has = (entry: CatalogueEntry, field: string): boolean => Object.hasOwn(entry, field);
 
 describe('the error catalogue', () => {
   test('errorCodes lists every entry once', () => {
@@ -87,39 +94,56 @@ describe('the error catalogue', () => {
     );
   });
 
-  test.each(ofKind('handshake'))(
-    'handshake refusal %s has an HTTP error status and no close code',
+  test.each(handshakeEntries.filter(([code]) => code !== 'WSG_UPGRADE_NOT_HANDLED'))(
+    'handshake refusal %s has an HTTP error status with a reason phrase and no close code',
     (_code, entry) => {
       expect(entry.status).toBeGreaterThanOrEqual(400);
       expect(entry.status).toBeLessThan(600);
-      expect(statusText[entry.status ?? 0]).toBeDefined();
-      expect(entry.closeCode).toBeUndefined();
+      expect(statusText[entry.status]).toBeDefined();
+      expect(has(entry, 'closeCode')).toBe(false);
+      expect(has(entry, 'answers')).toBe(false);
     },
   );
 
-  test.each([...ofKind('protocol'), ...ofKind('lifecycle')])(
-    '%s has a close code and no HTTP status or headers',
-    (_code, entry) => {
-      expect(entry.status).toBeUndefined();
-      expect(entry.headers).toBeUndefined();
-      expect(entry.closeCode).toBeGreaterThanOrEqual(1000);
-      expect(entry.closeCode).toBeLessThan(5000);
-    },
-  );
+  test('WSG_UPGRADE_NOT_HANDLED names an application answer of 2xx or 3xx, with 200 as its status', () => {
+    expect(catalogue.WSG_UPGRADE_NOT_HANDLED.status).toBe(200);
+    expect(catalogue.WSG_UPGRADE_NOT_HANDLED.cause).toMatch(/2xx or 3xx/);
+  });
 
-  test.each(ofKind('protocol'))(
+  test.each(closingEntries)('%s has a close code and no HTTP status or headers', (_code, entry) => {
+    expect(has(entry, 'status')).toBe(false);
+    expect(has(entry, 'headers')).toBe(false);
+    expect(entry.closeCode).toBeGreaterThanOrEqual(1000);
+    expect(entry.closeCode).toBeLessThan(5000);
+  });
+
+  test.each(closingEntries.filter(([, entry]) => entry.kind === 'protocol'))(
     'protocol error %s closes with a code that may be sent on the wire (RFC 6455 §7.4)',
     (_code, entry) => {
-      expect(isValidWireCloseCode(entry.closeCode ?? 0)).toBe(true);
+      expect(isValidWireCloseCode(entry.closeCode)).toBe(true);
     },
   );
 
   test.each(ofKind('client'))(
     'client error %s has neither status nor close code',
     (_code, entry) => {
-      expect(entry.status).toBeUndefined();
-      expect(entry.closeCode).toBeUndefined();
-      expect(entry.headers).toBeUndefined();
+      expect(has(entry, 'status')).toBe(false);
+      expect(has(entry, 'closeCode')).toBe(false);
+      expect(has(entry, 'headers')).toBe(false);
+    },
+  );
+
+  test.each(entries)(
+    '%s speaks to any application: no demo settings, no event names of one app',
+    (_code, entry) => {
+      const text = [
+        entry.title,
+        entry.cause,
+        entry.fix,
+        entry.doctor,
+        ...Object.values(entry.setups ?? {}),
+      ].join('\n');
+      expect(text).not.toMatch(/ALLOWED_ORIGINS|MAX_PAYLOAD|DEMO_TOKEN|\bdemo\b|"join"|"Ada"/i);
     },
   );
 
@@ -129,7 +153,7 @@ describe('the error catalogue', () => {
   });
 
   test('426 refusals name the protocol to upgrade to (RFC 9110 §15.5.22)', () => {
-    for (const [code, entry] of entries.filter(([, e]) => e.status === 426)) {
+    for (const [code, entry] of handshakeEntries.filter(([, e]) => e.status === 426)) {
       expect(entry.headers, code).toMatchObject({ Upgrade: 'websocket' });
     }
   });
@@ -142,13 +166,13 @@ describe('the error catalogue', () => {
   });
 
   test('405 refusals say which method is allowed (RFC 9110 §15.5.6)', () => {
-    for (const [code, entry] of entries.filter(([, e]) => e.status === 405)) {
+    for (const [code, entry] of handshakeEntries.filter(([, e]) => e.status === 405)) {
       expect(entry.headers, code).toMatchObject({ Allow: 'GET' });
     }
   });
 
   test('503 refusals say when to retry, in seconds', () => {
-    const unavailable = entries.filter(([, e]) => e.status === 503);
+    const unavailable = handshakeEntries.filter(([, e]) => e.status === 503);
     expect(unavailable.length).toBeGreaterThan(0);
     for (const [code, entry] of unavailable) {
       expect(entry.headers?.['Retry-After'], code).toMatch(/^\d+$/);

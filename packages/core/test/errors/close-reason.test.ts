@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { catalogue, errorCodes } from '../../src/errors/catalogue.js';
+import { catalogue, errorCodes, isClosingCode } from '../../src/errors/catalogue.js';
 import {
   closeCodeFor,
   closeReasonFor,
@@ -27,7 +27,7 @@ describe('RFC 6455 §5.5 close reasons from the catalogue', () => {
     },
   );
 
-  test.each(errorCodes.filter((code) => catalogue[code].kind === 'protocol'))(
+  test.each(errorCodes.filter(isClosingCode).filter((code) => catalogue[code].kind === 'protocol'))(
     'the close frame for %s can be built and parsed back to its code and reason',
     (code) => {
       const parsed = parseClosePayload(
@@ -47,12 +47,17 @@ describe('RFC 6455 §5.5 close reasons from the catalogue', () => {
     );
   });
 
-  test('closeCodeFor gives the catalogue close code, and 1011 for entries without one', () => {
+  test('closeCodeFor gives the catalogue close code of protocol and lifecycle codes', () => {
     expect(closeCodeFor('WSG_TEXT_INVALID_UTF8')).toBe(1007);
     expect(closeCodeFor('WSG_MESSAGE_TOO_BIG')).toBe(1009);
     expect(closeCodeFor('WSG_SERVER_SHUTDOWN')).toBe(1001);
-    expect(closeCodeFor('WSG_NOT_WEBSOCKET')).toBe(1011);
-    expect(closeCodeFor('WSG_DNS_FAILED')).toBe(1011);
+    expect(closeCodeFor('WSG_SERVER_STARTING')).toBe(1013);
+  });
+
+  test('handshake and client codes are not closing codes: they have no close code to fall back on', () => {
+    expect(isClosingCode('WSG_NOT_WEBSOCKET')).toBe(false);
+    expect(isClosingCode('WSG_DNS_FAILED')).toBe(false);
+    expect(isClosingCode('WSG_INTERNAL_ERROR')).toBe(true);
   });
 
   test.each([

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  handshakeErrorRefusal,
-  readHttpError,
-  refusalForClientError,
-} from '../../src/adapter/index.js';
+import { handshakeErrorRefusal, readHttpError } from '../../src/adapter/index.js';
 import { WsgateError } from '../../src/index.js';
 
 describe("reading an application's HTTP errors", () => {
@@ -24,6 +20,9 @@ describe("reading an application's HTTP errors", () => {
   it('takes statusCode, or getStatus() of an exception, when there is no status', () => {
     expect(readHttpError({ statusCode: 429 }).status).toBe(429);
     expect(readHttpError({ getStatus: () => 401 }).status).toBe(401);
+    // An exception's 4xx message is meant for the client (Nest sends it); a 5xx one never is.
+    expect(readHttpError({ getStatus: () => 429, message: 'slow down' }).expose).toBe(true);
+    expect(readHttpError({ getStatus: () => 503, message: 'db down' }).expose).toBe(false);
     expect(readHttpError({ status: 'bad' }).status).toBeUndefined();
     expect(readHttpError('a string').status).toBeUndefined();
   });
@@ -35,26 +34,6 @@ describe("reading an application's HTTP errors", () => {
 });
 
 describe('refusals for application errors', () => {
-  it('maps 401, 404 and any other 4xx to their catalogue codes, keeping an unusual status', () => {
-    expect(refusalForClientError(401, undefined, { 'WWW-Authenticate': 'Bearer' })).toEqual({
-      code: 'WSG_AUTH_REQUIRED',
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    });
-    expect(refusalForClientError(404, 'no room')).toEqual({
-      code: 'WSG_PATH_NOT_FOUND',
-      detail: 'no room',
-      headers: {},
-    });
-    expect(refusalForClientError(403)).toEqual({ code: 'WSG_FORBIDDEN', headers: {} });
-    expect(refusalForClientError(429)).toEqual({ code: 'WSG_FORBIDDEN', status: 429, headers: {} });
-  });
-
-  it('gives no refusal for a status that is not a client error', () => {
-    for (const status of [200, 302, 500, 503, 400.5]) {
-      expect(refusalForClientError(status)).toBeUndefined();
-    }
-  });
-
   it('refuses a handshake WsgateError with its own code and detail, matched by shape', () => {
     const error = new WsgateError('WSG_TOO_MANY_CONNECTIONS', { detail: 'the room is full' });
     expect(handshakeErrorRefusal(error)).toEqual({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { catalogue, type ErrorCode, errorCodes } from '../../src/errors/catalogue.js';
+import { catalogue, errorCodes, isHandshakeCode } from '../../src/errors/catalogue.js';
 import {
   buildRefusal,
   serializeRefusal,
@@ -9,7 +9,7 @@ import {
 import { type HttpResponseHead, HttpResponseParser } from '../../src/protocol/http-head.js';
 import { fromUtf8, utf8 } from '../helpers/bytes.js';
 
-const handshakeCodes = errorCodes.filter((code) => catalogue[code].kind === 'handshake');
+const handshakeCodes = errorCodes.filter(isHandshakeCode);
 
 /** Reads a serialized refusal back with our own HTTP response parser. */
 function readBack(text: string): { head: HttpResponseHead; body: string; bodyBytes: number } {
@@ -25,11 +25,11 @@ describe('handshake refusals as HTTP responses (RFC 6455 §4.2.2, RFC 9110 §15)
       const entry = catalogue[code];
       const refusal = buildRefusal(code);
       expect(refusal.status).toBe(entry.status);
-      expect(refusal.statusText).toBe(statusText[entry.status ?? 0]);
+      expect(refusal.statusText).toBe(statusText[entry.status]);
       const { head, body, bodyBytes } = readBack(serializeRefusal(refusal));
       expect(head.httpVersion).toBe('1.1');
       expect(head.status).toBe(entry.status);
-      expect(head.statusText).toBe(statusText[entry.status ?? 0]);
+      expect(head.statusText).toBe(statusText[entry.status]);
       for (const [name, value] of Object.entries(entry.headers ?? {})) {
         expect(head.headers[name.toLowerCase()], name).toBe(value);
       }
@@ -38,7 +38,7 @@ describe('handshake refusals as HTTP responses (RFC 6455 §4.2.2, RFC 9110 §15)
       expect(head.headers['cache-control']).toBe('no-store');
       expect(head.headers['content-length']).toBe(String(bodyBytes));
       expect(head.headers.connection?.split(', ')).toContain('close');
-      expect(body.split('\n')[0]).toBe(`${entry.status} ${statusText[entry.status ?? 0]}: ${code}`);
+      expect(body.split('\n')[0]).toBe(`${entry.status} ${statusText[entry.status]}: ${code}`);
       expect(body).toContain(`Cause: ${entry.cause}\n`);
       expect(body).toContain(`Fix: ${entry.fix}\n`);
     },
@@ -236,7 +236,7 @@ describe('status overrides and extra headers', () => {
   });
 
   test('every handshake code can be refused in JSON and in plain text with a correct Content-Length', () => {
-    for (const code of handshakeCodes as ErrorCode[]) {
+    for (const code of handshakeCodes) {
       for (const accept of [undefined, 'application/json']) {
         const { head, bodyBytes } = readBack(
           serializeRefusal(buildRefusal(code, { accept, detail: 'détail ✓' })),

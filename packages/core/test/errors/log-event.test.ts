@@ -6,7 +6,8 @@ describe('log events from the catalogue', () => {
   test.each(errorCodes)(
     'the event for %s is named after its kind and carries its answer',
     (code) => {
-      const entry = catalogue[code];
+      const entry: { kind: string; title: string; status?: number; closeCode?: number } =
+        catalogue[code];
       const event = logEventFor(code);
       expect(event.event).toBe(
         {

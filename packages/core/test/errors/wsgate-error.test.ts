@@ -4,7 +4,8 @@ import { isWsgateError, WsgateError } from '../../src/errors/wsgate-error.js';
 
 describe('WsgateError', () => {
   test.each(errorCodes)('an error for %s carries the fields of its catalogue entry', (code) => {
-    const entry = catalogue[code];
+    const entry: (typeof catalogue)[typeof code] & { status?: number; closeCode?: number } =
+      catalogue[code];
     const error = new WsgateError(code);
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(WsgateError);

@@ -71,6 +71,11 @@ describe('reasons a browser can read: the refusal journal', () => {
       `http://127.0.0.1:${port}/.well-known/wsgate/refusal?attempt=${attempt(2)}`,
     );
     expect(lookup.status).toBe(404);
+    // The same catalogue answer as every refusal: its code in the header and the JSON body.
+    expect(lookup.headers.get('x-wsgate-error')).toBe('WSG_ATTEMPT_UNKNOWN');
+    expect(await lookup.json()).toMatchObject({
+      error: { code: 'WSG_ATTEMPT_UNKNOWN', status: 404 },
+    });
   });
 
   it('rate-limits lookups per address with 429 and Retry-After', async () => {
@@ -87,7 +92,17 @@ describe('reasons a browser can read: the refusal journal', () => {
         `http://127.0.0.1:${port}/.well-known/wsgate/refusal?attempt=${attempt(3)}`,
       );
       statuses.push(response.status);
-      if (response.status === 429) expect(response.headers.get('retry-after')).toBe('60');
+      if (response.status === 429) {
+        expect(response.headers.get('retry-after')).toBe('60');
+        expect(response.headers.get('x-wsgate-error')).toBe('WSG_RATE_LIMITED');
+        expect(await response.json()).toMatchObject({
+          error: {
+            code: 'WSG_RATE_LIMITED',
+            status: 429,
+            detail: expect.stringMatching(/lookups/),
+          },
+        });
+      } else await response.body?.cancel();
     }
     expect(statuses).toEqual([404, 404, 404, 429, 429]);
     expect(await (await fetch(`http://127.0.0.1:${port}/other`)).text()).toBe('app');

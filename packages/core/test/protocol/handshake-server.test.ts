@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { catalogue, type ErrorCode } from '../../src/errors/catalogue.js';
+import { catalogue, type ErrorCode, type HandshakeCode } from '../../src/errors/catalogue.js';
 import { validateServerResponse } from '../../src/protocol/handshake-client.js';
 import {
   type HandshakeOutcome,
@@ -45,7 +45,7 @@ function refusalOf(outcome: HandshakeOutcome): { code: ErrorCode; detail: string
   return outcome.accepted ? undefined : { code: outcome.code, detail: outcome.detail };
 }
 
-function expectRefused(outcome: HandshakeOutcome, code: ErrorCode, status?: number): string {
+function expectRefused(outcome: HandshakeOutcome, code: HandshakeCode, status?: number): string {
   expect(refusalOf(outcome)?.code).toBe(code);
   if (status !== undefined) expect(catalogue[code].status).toBe(status);
   return refusalOf(outcome)?.detail ?? '';

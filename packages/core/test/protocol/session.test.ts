@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { catalogue, type ErrorCode } from '../../src/errors/catalogue.js';
+import { type ClosingCode, catalogue } from '../../src/errors/catalogue.js';
 import { closeReasonFor } from '../../src/errors/close-reason.js';
 import { createSessionCompression, ZlibMessageCodec } from '../../src/node/zlib-codec.js';
 import type { DeflateAgreement } from '../../src/protocol/permessage-deflate.js';
@@ -55,7 +55,7 @@ function closePayload(code: number, reason: Uint8Array = new Uint8Array(0)): Uin
 function expectFailure(
   handler: RecordingHandler,
   session: WebSocketSession,
-  code: ErrorCode,
+  code: ClosingCode,
 ): void {
   expect(handler.failures()).toEqual([code]);
   const closes = handler.sentFrames().filter((frame) => frame.opcode === CLOSE);
