@@ -1,11 +1,14 @@
 import 'reflect-metadata';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as common from '@nestjs/common';
 import * as testing from '@nestjs/testing';
 import * as websockets from '@nestjs/websockets';
 import * as core from '@wsgate/core';
 import { expect, it } from 'vitest';
+import WebSocket from 'ws';
 import * as adapter from '../src/index.js';
 import { adapterBehaviourSuite } from './behaviour-suite.js';
 
@@ -29,4 +32,25 @@ adapterBehaviourSuite({
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
     adapterEntry: fileURLToPath(new URL('../dist/esm/index.js', import.meta.url)),
   },
+});
+
+it('closes a client that connects before the app has started with 1013 WSG_SERVER_STARTING', async () => {
+  const http = createServer();
+  const wsgate = new adapter.WsgateAdapter(http);
+  const server = wsgate.create(0, { path: '/starting' });
+  // What Nest does for a connection that arrives before the gateway's providers are ready.
+  wsgate.bindClientConnect(server, (client) => wsgate.closeClient(client as adapter.WsgateClient));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = http.address() as AddressInfo;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/starting`);
+    const [code, reason] = await new Promise<[number, string]>((resolve) =>
+      socket.once('close', (closeCode: number, why: Buffer) => resolve([closeCode, String(why)])),
+    );
+    expect(code).toBe(1013);
+    expect(reason).toMatch(/^WSG_SERVER_STARTING: /);
+  } finally {
+    await wsgate.dispose();
+    await new Promise((resolve) => http.close(resolve));
+  }
 });
