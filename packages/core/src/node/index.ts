@@ -28,6 +28,7 @@ export type { EventHandler, EventOptions, EventParser } from './event-socket.js'
 export { EventSocket } from './event-socket.js';
 export type { HandshakeRequest } from './handshake-request.js';
 export { fromIncomingMessage } from './handshake-request.js';
+export type { MonotonicClock } from './rate-limit.js';
 export { sendRefusal, writeHttpResponse, writeRefusal } from './refusal.js';
 export type {
   LookupAnswer,
@@ -38,6 +39,10 @@ export type {
 export {
   ATTEMPT_PARAMETER,
   answerRefusalLookup,
+  DEFAULT_LOOKUPS_PER_MINUTE,
+  DEFAULT_REFUSAL_ENTRIES,
+  DEFAULT_REFUSAL_TTL_MS,
+  DEFAULT_REFUSALS_PER_ADDRESS,
   defaultRefusalJournal,
   REFUSAL_LOOKUP_PATH,
   RefusalJournal,

@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /**
  * Milliseconds on a clock that only moves forward. Rate limits read it rather than the wall
  * clock: a wall clock set back would hold a limit shut, one set forward would open it early.
@@ -72,4 +74,24 @@ export class KeyedRateLimit {
     this.buckets.set(key, bucket);
     return bucket.take(now);
   }
+}
+
+/**
+ * The client a per-client limit counts `address` as: an IPv4 address by itself, an IPv6 address
+ * by its /64 (one host usually holds a whole /64, so counting its addresses apart would give it
+ * 2^64 budgets).
+ */
+export function clientKeyOf(address: string): string {
+  if (!isIPv6(address)) return address;
+  const withoutZone = address.split('%')[0] ?? '';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(withoutZone);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const [head = '', tail] = withoutZone.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = Math.max(0, 8 - headGroups.length - tailGroups.length);
+  const groups =
+    tail === undefined ? headGroups : [...headGroups, ...Array(missing).fill('0'), ...tailGroups];
+  const prefix = groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16));
+  return `${prefix.join(':')}::/64`;
 }

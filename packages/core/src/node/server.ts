@@ -648,6 +648,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
             request.url,
             socket.remoteAddress ?? '',
             this.options.refusalJournal,
+            request.headers,
           )
         : undefined;
     if (lookup !== undefined) {
