@@ -15,6 +15,8 @@ export const ErrorKind = {
   lifecycle: 'lifecycle',
   /** A client could not open a connection (DNS, TCP, TLS, a refused or broken handshake). */
   client: 'client',
+  /** A server or framework adapter could not start (a port in use, an unknown framework). */
+  server: 'server',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -1017,6 +1019,35 @@ const entries = {
         'Capture the exchange with --capture FILE and open it in Wireshark, or tshark -d tcp.port==PORT,http -Y websocket, to see each frame.',
       '1008 and 4000-4999':
         "The application's rules: the reason and the application's documentation say which.",
+    },
+  },
+
+  // --- starting a server --------------------------------------------------------------
+  WSG_LISTEN_FAILED: {
+    kind: 'server',
+    title: 'Cannot listen on the port',
+    cause:
+      'A server could not listen on the port it was given: another process holds it (EADDRINUSE), the port needs privileges (EACCES), or the host address is not one of this machine (EADDRNOTAVAIL).',
+    fix: "Stop whatever holds the port or choose another one; the error's detail names the port and the system's reason.",
+    doctor:
+      'The doctor probes endpoints from outside: a port nobody listens on is its WSG_CONNECT_REFUSED at the `tcp` step.',
+    setups: {
+      NestJS:
+        'A gateway with a port of its own listens while the application initializes: app.init() and app.listen() reject with this code.',
+      'Find the holder': 'lsof -iTCP:PORT -sTCP:LISTEN, or ss -ltnp, names the process.',
+    },
+  },
+  WSG_FRAMEWORK_UNSUPPORTED: {
+    kind: 'server',
+    title: 'Framework version not supported by the adapter',
+    cause:
+      'A framework adapter could not find a part of the framework it relies on: a version the adapter does not know changed or removed it.',
+    fix: "Use a framework version within the adapter's peerDependencies, or update the adapter; the detail names what was missing.",
+    doctor:
+      'Raised when the application starts; the doctor, which probes from outside, never sees it.',
+    setups: {
+      NestJS:
+        "@wsgate/nestjs finds the gateways through Nest's module container and the metadata @WebSocketGateway sets, to guard their handleConnection and handleDisconnect: app.init() rejects with this code when a Nest version moved them.",
     },
   },
 } as const satisfies Record<string, CatalogueEntry>;
