@@ -108,7 +108,7 @@ export function refusalLookup(
   return (request, response, next) => {
     // Express's req.ip is the TCP peer unless the app trusts its proxy (`trust proxy`).
     const { ip } = request as { readonly ip?: string };
-    if (!answerRefusalLookup(request, response, journal, ip ?? request.socket.remoteAddress ?? ''))
+    if (!answerRefusalLookup(request, response, journal, ip ?? request.socket?.remoteAddress ?? ''))
       next();
   };
 }
