@@ -21,6 +21,8 @@ export type {
   HandshakeCode,
   HandshakeCodeWithStatus,
   HandshakeEntry,
+  ServerCode,
+  ServerEntry,
 } from './errors/catalogue.js';
 export { catalogue, ErrorKind, errorCodes, isErrorCode } from './errors/catalogue.js';
 export type { LogEvent } from './errors/log-event.js';

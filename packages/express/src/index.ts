@@ -103,7 +103,10 @@ export function refusalLookup(
   journal?: RefusalJournal,
 ): (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void {
   return (request, response, next) => {
-    if (!answerRefusalLookup(request, response, journal)) next();
+    // Express's req.ip is the TCP peer unless the app trusts its proxy (`trust proxy`).
+    const { ip } = request as { readonly ip?: string };
+    if (!answerRefusalLookup(request, response, journal, ip ?? request.socket?.remoteAddress ?? ''))
+      next();
   };
 }
 

@@ -175,12 +175,8 @@ async function gate(ctx: Context, next: Next): Promise<void> {
  */
 export function refusalLookup(journal?: RefusalJournal): Middleware {
   return async function wsgateRefusalLookup(ctx: Context, next: Next): Promise<void> {
-    const found = refusalLookupAnswer(
-      ctx.method,
-      ctx.url,
-      ctx.req.socket?.remoteAddress ?? '',
-      journal,
-    );
+    // ctx.ip is the TCP peer unless the app trusts its proxy (`app.proxy = true`).
+    const found = refusalLookupAnswer(ctx.method, ctx.url, ctx.ip, journal, ctx.headers);
     if (found === undefined) return next();
     respond(ctx, found);
   };

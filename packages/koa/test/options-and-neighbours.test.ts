@@ -442,4 +442,25 @@ describe.each(koaVersions)('$koa: the refusal lookup', (version) => {
     );
     expect(unknown.ok && unknown.value.status).toBe(404);
   });
+
+  it("counts lookups by ctx.ip: the TCP peer, or the proxy's X-Forwarded-For once app.proxy is set", async () => {
+    const statuses = async (trustProxy: boolean): Promise<number[]> => {
+      const journal = new RefusalJournal({ lookupsPerMinute: 1 });
+      running = await startApp(version, '@koa/router', { use: [refusalLookup(journal)] });
+      running.app.proxy = trustProxy;
+      const answers: number[] = [];
+      for (const client of ['203.0.113.1', '203.0.113.2']) {
+        const response = await fetch(
+          `http://127.0.0.1:${running.port}/.well-known/wsgate/refusal?attempt=${'c'.repeat(24)}`,
+          { headers: { 'X-Forwarded-For': client } },
+        );
+        answers.push(response.status);
+      }
+      await running.close();
+      running = undefined;
+      return answers;
+    };
+    expect(await statuses(false)).toEqual([404, 429]);
+    expect(await statuses(true)).toEqual([404, 404]);
+  });
 });

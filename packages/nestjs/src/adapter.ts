@@ -1,8 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { INestApplicationContext, WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
-import { WebSocketServer } from '@wsgate/core';
-import { defaultRefusalJournal, listenForUpgrades, UpgradeRouter } from '@wsgate/core/adapter';
+import { WebSocketServer, WsgateError } from '@wsgate/core';
+import {
+  defaultRefusalJournal,
+  listenForUpgrades,
+  logEventFor,
+  UpgradeRouter,
+} from '@wsgate/core/adapter';
 import { type WsgateClient, WsgateServer } from './gateway-server.js';
 import { composeVerifier, originPolicy, resolveGuards } from './handshake.js';
 import { guardLifecycleHooks } from './lifecycle.js';
@@ -40,6 +45,8 @@ export class WsgateAdapter
    */
   private readonly routers = new Map<HttpServer | number, UpgradeRouter>();
   private readonly servers = new Set<WsgateServer>();
+  /** One per gateway port of its own: settles once it listens, or fails to. */
+  private readonly portsListening: Promise<void>[] = [];
   private messageParser: WsgateMessageParser | undefined;
   private hooksGuarded = false;
 
@@ -79,7 +86,7 @@ export class WsgateAdapter
     if (!this.hooksGuarded) {
       // Nest reads each gateway's handleConnection right after this first create().
       this.hooksGuarded = true;
-      guardLifecycleHooks(this.app);
+      guardLifecycleHooks(this.app, () => this.listening());
     }
     const onAppServer = port === APP_SERVER_PORT;
     const router = this.routerFor(port, options.host);
@@ -192,14 +199,44 @@ export class WsgateAdapter
       router = new UpgradeRouter(appServer, { ...options, interceptRequests: true });
     } else {
       router = listenForUpgrades(port, hostname, options);
-      router.http.on('error', (error) => {
-        throw new Error(`@wsgate/nestjs: cannot serve the gateway port ${port}: ${error.message}`, {
-          cause: error,
-        });
-      });
+      this.portsListening.push(this.listenOutcome(router.http, port, hostname));
     }
     this.routers.set(key, router);
     return router;
+  }
+
+  /**
+   * Resolves once every gateway port of its own listens; rejects with WSG_LISTEN_FAILED when one
+   * cannot (a port in use). Nest awaits it in the gateways' onApplicationBootstrap (see
+   * guardLifecycleHooks), so that app.init() and app.listen() reject instead of the process
+   * ending on an 'error' event.
+   */
+  listening(): Promise<void> {
+    return Promise.all(this.portsListening).then(() => undefined);
+  }
+
+  private listenOutcome(
+    http: HttpServer,
+    port: number,
+    hostname: string | undefined,
+  ): Promise<void> {
+    const where = `gateway port ${port}${hostname === undefined ? '' : ` on ${hostname}`}`;
+    const outcome = new Promise<void>((resolve, reject) => {
+      http.once('listening', () => resolve());
+      http.on('error', (error) => {
+        const failure = new WsgateError('WSG_LISTEN_FAILED', {
+          detail: `${where}: ${error.message}`,
+          cause: error,
+        });
+        // Once listening, a server error (rare: out of file descriptors) is logged, not thrown.
+        if (http.listening)
+          this.options.onLog?.(logEventFor('WSG_LISTEN_FAILED', { detail: failure.message }));
+        reject(failure);
+      });
+    });
+    // Reported through listening(); an app never initialized must not see an unhandled rejection.
+    outcome.catch(() => {});
+    return outcome;
   }
 
   private requireAppServer(): HttpServer {

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { WsgateError } from '@wsgate/core';
 import { eventErrorMessage } from '@wsgate/core/adapter';
 import { WsgateClient } from './gateway-server.js';
 
@@ -6,7 +7,11 @@ import { WsgateClient } from './gateway-server.js';
 
 type Hook = (this: unknown, client: unknown, ...rest: unknown[]) => unknown;
 
-/** The parts of Nest's (internal) container this reads; absent parts mean nothing to guard. */
+/**
+ * The parts of Nest's container this reads. Nest offers no public way to list a gateway's
+ * instance before it reads its hooks, so this is internal: when a Nest version moves it, the
+ * start fails with WSG_FRAMEWORK_UNSUPPORTED rather than the guard silently doing nothing.
+ */
 interface Container {
   getModules?(): Map<
     unknown,
@@ -27,19 +32,57 @@ const guarded = new WeakSet<Hook>();
  * gateway instance of the app (once), so that a failure is logged (`onLog`,
  * wsgate.connection.handler_failed) and a client whose `handleConnection` failed gets the error
  * message and a close 1011 WSG_INTERNAL_ERROR. Runs before Nest reads the hooks.
+ *
+ * Also makes each gateway's `onApplicationBootstrap`, which app.init() awaits, wait for
+ * `ready` first: a gateway port that cannot listen then rejects app.init() and app.listen().
  */
-export function guardLifecycleHooks(app: INestApplicationContext | undefined): void {
-  const container = (app as { container?: Container } | undefined)?.container;
+export function guardLifecycleHooks(
+  app: INestApplicationContext | undefined,
+  ready: () => Promise<void>,
+): void {
+  if (app === undefined) return;
+  const container = (app as { container?: Container }).container;
   const getMetadata = (Reflect as { getMetadata?: (key: string, target: object) => unknown })
     .getMetadata;
-  if (typeof container?.getModules !== 'function' || getMetadata === undefined) return;
+  if (typeof container?.getModules !== 'function') {
+    throw new WsgateError('WSG_FRAMEWORK_UNSUPPORTED', {
+      detail: "@wsgate/nestjs: Nest's module container (app.container.getModules) was not found",
+    });
+  }
+  if (getMetadata === undefined) {
+    throw new WsgateError('WSG_FRAMEWORK_UNSUPPORTED', {
+      detail: "@wsgate/nestjs: Reflect.getMetadata is missing; import 'reflect-metadata' first",
+    });
+  }
+  let gateways = 0;
   for (const module of container.getModules().values()) {
     for (const { instance } of module.providers?.values() ?? []) {
       if (typeof instance !== 'object' || instance === null) continue;
       if (getMetadata(GATEWAY_METADATA, instance.constructor) !== true) continue;
+      gateways++;
       for (const name of HOOKS) guard(instance as Record<string, unknown>, name);
+      awaitBeforeBootstrap(instance as Record<string, unknown>, ready);
     }
   }
+  // Nest creates an adapter's servers only for gateways: seeing none means the shape changed.
+  if (gateways === 0) {
+    throw new WsgateError('WSG_FRAMEWORK_UNSUPPORTED', {
+      detail: `@wsgate/nestjs: no provider in Nest's module container carries the gateway metadata ('${GATEWAY_METADATA}')`,
+    });
+  }
+}
+
+const awaitingReady = new WeakSet<object>();
+
+function awaitBeforeBootstrap(instance: Record<string, unknown>, ready: () => Promise<void>): void {
+  if (awaitingReady.has(instance)) return;
+  awaitingReady.add(instance);
+  const own = instance.onApplicationBootstrap;
+  instance.onApplicationBootstrap = async function (this: unknown, ...args: unknown[]) {
+    await ready();
+    if (typeof own === 'function') return own.apply(this, args);
+    return undefined;
+  };
 }
 
 function guard(instance: Record<string, unknown>, name: (typeof HOOKS)[number]): void {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type * as NestCommon from '@nestjs/common';
 import type {
@@ -1068,4 +1068,73 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
   });
 
   nestFrameworkAnswerSuite(nest);
+  describe(`@wsgate/nestjs on ${nest.label}: a start that fails rejects, the process lives on`, () => {
+    async function appWith(gateway: unknown, wrap?: (app: INestApplication) => INestApplication) {
+      const moduleRef = await nest.testing.Test.createTestingModule({
+        providers: [gateway as NestCommon.Type],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      app.useWebSocketAdapter(new WsgateAdapter(wrap === undefined ? app : wrap(app)));
+      return app;
+    }
+
+    async function takenPort(): Promise<{ port: number; release: () => Promise<void> }> {
+      const holder = createNetServer();
+      await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+      return {
+        port: (holder.address() as AddressInfo).port,
+        release: () => new Promise((resolve) => holder.close(() => resolve())),
+      };
+    }
+
+    it("rejects app.listen() with WSG_LISTEN_FAILED when a gateway's own port is taken", async () => {
+      const taken = await takenPort();
+      @WebSocketGateway(taken.port, { path: '/taken', host: '127.0.0.1' })
+      class TakenPortGateway {}
+      const app = await appWith(TakenPortGateway);
+      try {
+        const failure = await app.listen(0, '127.0.0.1').then(
+          () => undefined,
+          (error: unknown) =>
+            error as { code?: string; message?: string; cause?: { code?: string } },
+        );
+        expect(failure?.code).toBe('WSG_LISTEN_FAILED');
+        expect(failure?.message).toContain(`port ${taken.port}`);
+        expect(failure?.cause?.code).toBe('EADDRINUSE');
+      } finally {
+        await app.close().catch(() => {});
+        await taken.release();
+      }
+    });
+
+    it("rejects app.listen() with Nest's EADDRINUSE when the HTTP port is taken", async () => {
+      const taken = await takenPort();
+      @WebSocketGateway({ path: '/on-app' })
+      class OnAppGateway {}
+      const app = await appWith(OnAppGateway);
+      try {
+        await expect(app.listen(taken.port, '127.0.0.1')).rejects.toMatchObject({
+          code: 'EADDRINUSE',
+        });
+      } finally {
+        await app.close().catch(() => {});
+        await taken.release();
+      }
+    });
+
+    it("stops app.init() with WSG_FRAMEWORK_UNSUPPORTED when Nest's container is not where the adapter looks", async () => {
+      @WebSocketGateway({ path: '/guarded' })
+      class GuardedGateway {
+        handleConnection(): void {}
+      }
+      const app = await appWith(GuardedGateway, (real) =>
+        Object.create(real, { container: { value: undefined } }),
+      );
+      try {
+        await expect(app.init()).rejects.toMatchObject({ code: 'WSG_FRAMEWORK_UNSUPPORTED' });
+      } finally {
+        await app.close().catch(() => {});
+      }
+    });
+  });
 }

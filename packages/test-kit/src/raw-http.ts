@@ -23,6 +23,8 @@ export interface RawRequestOptions {
   /** How long to read before giving up; the read also ends when the server closes. */
   readonly timeoutMs?: number;
   readonly host?: string;
+  /** The client's own address (e.g. 127.0.0.2, to be another client of a server on 127.0.0.1). */
+  readonly localAddress?: string;
 }
 
 /** A valid handshake's headers, for tests that change one of them. */
@@ -94,6 +96,7 @@ export async function rawExchange(
 export interface ExchangeOptions {
   readonly timeoutMs?: number;
   readonly host?: string;
+  readonly localAddress?: string;
   readonly stopWhen?: (received: string) => boolean;
 }
 
@@ -109,7 +112,11 @@ export function sendAndRead(
 ): Promise<{ readonly response: RawResponse; readonly elapsedMs: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    const socket = connect({
+      port,
+      host: options.host ?? '127.0.0.1',
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
     const chunks: Buffer[] = [];
     let done = false;
     const finish = (closedByServer: boolean): void => {

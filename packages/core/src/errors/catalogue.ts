@@ -15,6 +15,8 @@ export const ErrorKind = {
   lifecycle: 'lifecycle',
   /** A client could not open a connection (DNS, TCP, TLS, a refused or broken handshake). */
   client: 'client',
+  /** A server or framework adapter could not start (a port in use, an unknown framework). */
+  server: 'server',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -60,7 +62,12 @@ export interface ClientEntry extends EntryText {
   readonly answers?: { readonly from: number; readonly to: number };
 }
 
-export type CatalogueEntry = HandshakeEntry | ClosingEntry | ClientEntry;
+/** A failure raised to the application itself (a server that cannot start): no status, no close code. */
+export interface ServerEntry extends EntryText {
+  readonly kind: 'server';
+}
+
+export type CatalogueEntry = HandshakeEntry | ClosingEntry | ClientEntry | ServerEntry;
 
 const entries = {
   // --- handshake refusals -------------------------------------------------------------
@@ -1177,6 +1184,35 @@ const entries = {
         "The application's rules: the reason and the application's documentation say which.",
     },
   },
+
+  // --- starting a server --------------------------------------------------------------
+  WSG_LISTEN_FAILED: {
+    kind: 'server',
+    title: 'Cannot listen on the port',
+    cause:
+      'A server could not listen on the port it was given: another process holds it (EADDRINUSE), the port needs privileges (EACCES), or the host address is not one of this machine (EADDRNOTAVAIL).',
+    fix: "Stop whatever holds the port or choose another one; the error's detail names the port and the system's reason.",
+    doctor:
+      'The doctor probes endpoints from outside: a port nobody listens on is its WSG_CONNECT_REFUSED at the `tcp` step.',
+    setups: {
+      NestJS:
+        'A gateway with a port of its own listens while the application initializes: app.init() and app.listen() reject with this code.',
+      'Find the holder': 'lsof -iTCP:PORT -sTCP:LISTEN, or ss -ltnp, names the process.',
+    },
+  },
+  WSG_FRAMEWORK_UNSUPPORTED: {
+    kind: 'server',
+    title: 'Framework version not supported by the adapter',
+    cause:
+      'A framework adapter could not find a part of the framework it relies on: a version the adapter does not know changed or removed it.',
+    fix: "Use a framework version within the adapter's peerDependencies, or update the adapter; the detail names what was missing.",
+    doctor:
+      'Raised when the application starts; the doctor, which probes from outside, never sees it.',
+    setups: {
+      NestJS:
+        "@wsgate/nestjs finds the gateways through Nest's module container and the metadata @WebSocketGateway sets, to guard their handleConnection and handleDisconnect: app.init() rejects with this code when a Nest version moved them.",
+    },
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof entries;
@@ -1191,6 +1227,8 @@ export type HandshakeCode = CodeOf<{ readonly kind: 'handshake' }>;
 export type ClosingCode = CodeOf<{ readonly kind: 'protocol' | 'lifecycle' }>;
 /** Codes of a client that could not connect. */
 export type ClientCode = CodeOf<{ readonly kind: 'client' }>;
+/** Codes of a server or adapter that could not start. */
+export type ServerCode = CodeOf<{ readonly kind: 'server' }>;
 /** The handshake codes whose catalogue status is `Status`. */
 export type HandshakeCodeWithStatus<Status extends number> = CodeOf<{
   readonly kind: 'handshake';
@@ -1202,7 +1240,9 @@ export type CatalogueOf<Code extends ErrorCode> = Code extends HandshakeCode
   ? HandshakeEntry
   : Code extends ClosingCode
     ? ClosingEntry
-    : ClientEntry;
+    : Code extends ClientCode
+      ? ClientEntry
+      : ServerEntry;
 
 /** Every catalogue entry, keyed by its stable code. */
 export const catalogue: { readonly [Code in ErrorCode]: CatalogueOf<Code> } = entries;

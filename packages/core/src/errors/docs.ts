@@ -18,6 +18,11 @@ const sections: ReadonlyArray<readonly [ErrorKind, string, string]> = [
     'Client connection failures',
     'Raised by `connect()` as a `WsgateError` with this code.',
   ],
+  [
+    'server',
+    'Server start failures',
+    'Raised while a server or a framework adapter starts, as a `WsgateError` with this code.',
+  ],
 ];
 
 function answerOf(code: (typeof errorCodes)[number]): string {
@@ -34,6 +39,8 @@ function answerOf(code: (typeof errorCodes)[number]): string {
       return `close ${entry.closeCode}`;
     case 'client':
       return 'client error';
+    case 'server':
+      return 'server error';
   }
 }
 

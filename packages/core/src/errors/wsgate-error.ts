@@ -28,7 +28,7 @@ export class WsgateError extends Error {
     this.kind = entry.kind;
     this.status = entry.kind === 'handshake' ? entry.status : undefined;
     this.closeCode =
-      entry.kind === 'handshake' || entry.kind === 'client' ? undefined : entry.closeCode;
+      entry.kind === 'protocol' || entry.kind === 'lifecycle' ? entry.closeCode : undefined;
     this.title = entry.title;
     this.fix = entry.fix;
     this.detail = options.detail;

@@ -8,6 +8,7 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
+import { type MonotonicClock, monotonicClock, TokenBucket } from './rate-limit.js';
 
 export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
@@ -22,8 +23,13 @@ export interface ConnectionLimits {
   readonly closeTimeoutMs?: number | undefined;
   /** Close with 1001 after this long without receiving anything; 0 turns it off. */
   readonly idleTimeoutMs?: number | undefined;
-  /** Close with 1008 beyond this many messages in one second; 0 turns it off. */
+  /**
+   * Close with 1008 beyond this many messages in one second; 0 turns it off. A token bucket:
+   * bursts up to the rate, refilled continuously, so a burst straddling a second gets no more.
+   */
   readonly maxMessagesPerSecond?: number | undefined;
+  /** The monotonic clock the rate limit reads (`performance.now`); tests pass their own. */
+  readonly clock?: MonotonicClock | undefined;
   /**
    * Cap on bytes waiting to be written to a peer that does not read (16 MiB by default). A
    * message larger than the cap still goes when nothing else waits.
@@ -78,6 +84,7 @@ export interface ConnectionSettings extends SessionOptions {
   readonly closeTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxMessagesPerSecond: number;
+  readonly clock: MonotonicClock;
   readonly maxBufferedBytes: number;
   readonly slowConsumerPolicy: SlowConsumerPolicy;
   readonly log: ((event: LogEvent) => void) | undefined;
@@ -95,6 +102,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? 0,
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 0,
+    clock: options.clock ?? monotonicClock,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     slowConsumerPolicy: options.slowConsumerPolicy ?? 'close',
     log: options.log,
@@ -192,8 +200,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   #idleTimer: NodeJS.Timeout | undefined;
   #failure: WsgateError | undefined;
   #socketError: Error | undefined;
-  /** With `maxMessagesPerSecond`: when the current one-second window began, and its messages. */
-  #rate: { windowStart: number; count: number } | undefined;
+  /** With `maxMessagesPerSecond`: the messages this peer may still send now. */
+  #rate: TokenBucket | undefined;
   /** Reading stopped until the socket drains: pongs piled up past the cap (see onPing). */
   #awaitingDrain = false;
 
@@ -604,15 +612,10 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   // --- internals ------------------------------------------------------------------------
 
   #withinRate(): boolean {
-    const now = Date.now();
-    this.#rate ??= { windowStart: now, count: 0 };
-    const rate = this.#rate;
-    if (now - rate.windowStart >= 1000) {
-      rate.windowStart = now;
-      rate.count = 0;
-    }
+    const now = this.#settings.clock();
     const limit = this.#settings.maxMessagesPerSecond;
-    if (++rate.count <= limit) return true;
+    this.#rate ??= new TokenBucket(limit, 1000, now);
+    if (this.#rate.take(now)) return true;
     this.#session.fail('WSG_MESSAGE_RATE_EXCEEDED', `more than ${limit} messages in one second`);
     return false;
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { catalogue, type HandshakeCode } from '../errors/catalogue.js';
 import { buildRefusal } from '../errors/http-refusal.js';
 import type { HandshakeRequest } from './handshake-request.js';
+import { clientKeyOf, KeyedRateLimit, type MonotonicClock, monotonicClock } from './rate-limit.js';
 
 /** The query parameter a page adds to a WebSocket URL to learn later why it was refused. */
 export const ATTEMPT_PARAMETER = 'wsgate_attempt';
@@ -16,67 +17,135 @@ export interface RecordedRefusal {
 }
 
 export interface RefusalJournalOptions {
-  /** Attempts remembered at most; the oldest go first. */
+  /** Attempts remembered at most; past it the oldest go first. */
   readonly maxEntries?: number;
+  /**
+   * Attempts remembered at most per client (an IPv4 address, an IPv6 /64); past it that
+   * client's own oldest go, so that one client cannot push out the others' entries.
+   */
+  readonly maxEntriesPerAddress?: number;
   /** How long a refusal can be looked up. */
   readonly ttlMs?: number;
-  /** Lookups per client address per minute. */
+  /** Lookups per client per minute: a burst of that many, then one every minute / that many. */
   readonly lookupsPerMinute?: number;
+  /**
+   * A request header your reverse proxy sets to the client's address (e.g. `x-forwarded-for`,
+   * whose last value is taken: the one the nearest proxy added). Both recording and lookups then
+   * count clients by it rather than by the TCP peer, which behind a proxy is the proxy for
+   * everyone. Off by default: without a proxy that sets it, a client could send it itself.
+   */
+  readonly clientAddressHeader?: string;
+  /** Milliseconds on a monotonic clock (`performance.now`); tests pass their own. */
+  readonly clock?: MonotonicClock;
 }
 
 export type RefusalLookup = { readonly found: RecordedRefusal } | 'unknown' | 'rate-limited';
 
+export const DEFAULT_REFUSAL_ENTRIES = 10_000;
+/** An honest page looks up its latest attempt right after it fails; 64 covers any retry loop. */
+export const DEFAULT_REFUSALS_PER_ADDRESS = 64;
+export const DEFAULT_REFUSAL_TTL_MS = 60_000;
+export const DEFAULT_LOOKUPS_PER_MINUTE = 60;
+
+interface Entry extends RecordedRefusal {
+  readonly expires: number;
+  readonly client: string;
+}
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
 /**
  * Browsers hide a failed handshake's HTTP status from pages (they only see close code 1006).
  * A page that tags its attempt with a random id can ask afterwards why it was refused. Only the
- * catalogue code and status are kept — nothing from the request — for a short, bounded time, and
- * lookups are rate-limited per address.
+ * catalogue code and status are kept — nothing from the request — for a short, bounded time.
+ * An entry is written once (a later refusal of the same id, from anyone, changes nothing), each
+ * client keeps a bounded share, and lookups are rate-limited per client.
  */
 export class RefusalJournal {
-  readonly #entries = new Map<string, RecordedRefusal & { readonly expires: number }>();
-  readonly #lookups = new Map<string, { windowStart: number; count: number }>();
+  /** In the order recorded, so also by expiry (the TTL is the same for all). */
+  readonly #entries = new Map<string, Entry>();
+  /** Each client's attempts, oldest first. */
+  readonly #byClient = new Map<string, string[]>();
+  readonly #lookups: KeyedRateLimit;
   readonly #maxEntries: number;
+  readonly #maxEntriesPerAddress: number;
   readonly #ttlMs: number;
-  readonly #lookupsPerMinute: number;
+  readonly #clock: MonotonicClock;
+  readonly #clientAddressHeader: string | undefined;
 
   constructor(options: RefusalJournalOptions = {}) {
-    this.#maxEntries = options.maxEntries ?? 10_000;
-    this.#ttlMs = options.ttlMs ?? 60_000;
-    this.#lookupsPerMinute = options.lookupsPerMinute ?? 60;
+    this.#maxEntries = options.maxEntries ?? DEFAULT_REFUSAL_ENTRIES;
+    this.#maxEntriesPerAddress = options.maxEntriesPerAddress ?? DEFAULT_REFUSALS_PER_ADDRESS;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_REFUSAL_TTL_MS;
+    this.#clock = options.clock ?? monotonicClock;
+    this.#clientAddressHeader = options.clientAddressHeader?.toLowerCase();
+    this.#lookups = new KeyedRateLimit(
+      options.lookupsPerMinute ?? DEFAULT_LOOKUPS_PER_MINUTE,
+      60_000,
+      this.#maxEntries,
+    );
   }
 
   get size(): number {
     return this.#entries.size;
   }
 
-  /** Records a refusal for the request's attempt id, if it carries a well-formed one. */
+  /**
+   * The address a client is counted by: the `clientAddressHeader` value when configured and
+   * present, else the TCP peer's `address`.
+   */
+  clientAddress(address: string, headers?: Headers): string {
+    if (this.#clientAddressHeader === undefined || headers === undefined) return address;
+    const value = headers[this.#clientAddressHeader];
+    const last = (Array.isArray(value) ? value[value.length - 1] : value)?.split(',').pop()?.trim();
+    return last === undefined || last === '' ? address : last;
+  }
+
+  /** Records a refusal for the request's attempt id, if it carries a well-formed, new one. */
   recordFor(request: HandshakeRequest, code: HandshakeCode, status: number): void {
     const attempt = request.query.get(ATTEMPT_PARAMETER);
     if (attempt === null || !ATTEMPT_ID.test(attempt)) return;
-    this.#entries.delete(attempt);
-    this.#entries.set(attempt, { code, status, expires: Date.now() + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
+    const now = this.#clock();
+    this.#forgetExpired(now);
+    if (this.#entries.has(attempt)) return;
+    const client = clientKeyOf(this.clientAddress(request.remoteAddress ?? '', request.headers));
+    let attempts = this.#byClient.get(client);
+    if (attempts === undefined) {
+      attempts = [];
+      this.#byClient.set(client, attempts);
     }
+    if (attempts.length >= this.#maxEntriesPerAddress) {
+      const ownOldest = attempts.shift();
+      if (ownOldest !== undefined) this.#entries.delete(ownOldest);
+    }
+    attempts.push(attempt);
+    this.#entries.set(attempt, { code, status, expires: now + this.#ttlMs, client });
+    while (this.#entries.size > this.#maxEntries) this.#forgetOldest();
   }
 
   lookup(attempt: string, clientAddress: string): RefusalLookup {
-    const now = Date.now();
-    const window = this.#lookups.get(clientAddress);
-    if (window === undefined || now - window.windowStart >= 60_000) {
-      if (this.#lookups.size >= this.#maxEntries) this.#lookups.clear();
-      this.#lookups.set(clientAddress, { windowStart: now, count: 1 });
-    } else if (++window.count > this.#lookupsPerMinute) {
-      return 'rate-limited';
-    }
+    const now = this.#clock();
+    if (!this.#lookups.take(clientKeyOf(clientAddress), now)) return 'rate-limited';
+    this.#forgetExpired(now);
     const entry = this.#entries.get(attempt);
     if (entry === undefined) return 'unknown';
-    if (entry.expires < now) {
-      this.#entries.delete(attempt);
-      return 'unknown';
-    }
     return { found: { code: entry.code, status: entry.status } };
+  }
+
+  #forgetExpired(now: number): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.expires >= now) return;
+      this.#forgetOldest();
+    }
+  }
+
+  /** The oldest entry is also the oldest of its client's. */
+  #forgetOldest(): void {
+    const [attempt, entry] = this.#entries.entries().next().value as [string, Entry];
+    this.#entries.delete(attempt);
+    const attempts = this.#byClient.get(entry.client);
+    attempts?.shift();
+    if (attempts?.length === 0) this.#byClient.delete(entry.client);
   }
 }
 
@@ -89,19 +158,25 @@ export interface LookupAnswer {
   readonly body: string;
 }
 
-/** The answer to `GET /.well-known/wsgate/refusal?attempt=ID`, or undefined for other requests. */
+/**
+ * The answer to `GET /.well-known/wsgate/refusal?attempt=ID`, or undefined for other requests.
+ * `clientAddress` is the TCP peer (or the address a framework derived from a trusted proxy);
+ * `requestHeaders` give the journal's `clientAddressHeader`, when it names one.
+ */
 export function refusalLookupAnswer(
   method: string,
   url: string,
   clientAddress: string,
   journal: RefusalJournal = defaultRefusalJournal,
+  requestHeaders?: Readonly<Record<string, string | string[] | undefined>>,
 ): LookupAnswer | undefined {
   const queryStart = url.indexOf('?');
   const path = queryStart === -1 ? url : url.slice(0, queryStart);
   if (path !== REFUSAL_LOOKUP_PATH || (method !== 'GET' && method !== 'HEAD')) return undefined;
   const attempt =
     new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1)).get('attempt') ?? '';
-  const result = ATTEMPT_ID.test(attempt) ? journal.lookup(attempt, clientAddress) : 'unknown';
+  const client = journal.clientAddress(clientAddress, requestHeaders);
+  const result = ATTEMPT_ID.test(attempt) ? journal.lookup(attempt, client) : 'unknown';
   if (result === 'rate-limited') {
     return buildRefusal('WSG_RATE_LIMITED', {
       accept: 'application/json',
@@ -127,12 +202,14 @@ export function answerRefusalLookup(
   request: IncomingMessage,
   response: ServerResponse,
   journal: RefusalJournal = defaultRefusalJournal,
+  clientAddress: string = request.socket?.remoteAddress ?? '',
 ): boolean {
   const answer = refusalLookupAnswer(
     request.method ?? 'GET',
     request.url ?? '/',
-    request.socket?.remoteAddress ?? '',
+    clientAddress,
     journal,
+    request.headers,
   );
   if (answer === undefined) return false;
   response.statusCode = answer.status;

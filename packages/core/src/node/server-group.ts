@@ -1,4 +1,5 @@
 import type { WebSocketConnection } from './connection.js';
+import type { HandshakeRequest } from './handshake-request.js';
 import type { ServerOptions } from './server.js';
 import { WebSocketServer } from './server.js';
 import type { UpgradeExchange } from './upgrade-bridge.js';
@@ -13,11 +14,16 @@ interface Member {
 const objectIds = new WeakMap<object, number>();
 let lastObjectId = 0;
 
-/** Plain data by value; functions, RegExps and class instances by identity. */
+/**
+ * Plain data by value, functions by their source, RegExps by pattern and flags, class instances
+ * by identity. A function written inline is a new object on every request but the same source.
+ */
 function keyPart(value: unknown): unknown {
   if (value === undefined) return '(undefined)';
-  if (typeof value !== 'object' && typeof value !== 'function') return value;
+  if (typeof value === 'function') return `(function ${String(value)})`;
+  if (typeof value !== 'object') return value;
   if (value === null) return null;
+  if (value instanceof RegExp) return `(regexp ${String(value)})`;
   if (Array.isArray(value)) return value.map(keyPart);
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype === Object.prototype || prototype === null) {
@@ -34,27 +40,48 @@ function keyPart(value: unknown): unknown {
 }
 
 /**
- * A key equal for options equal by value (functions, RegExps and class instances by identity),
- * so that options written inline, a new object on every request, find the same server.
+ * A key equal for options equal by value (functions by source, class instances by identity), so
+ * that options written inline, a new object with new functions on every request, find the same
+ * server.
  */
 export function optionsKey(options: object): string {
   return JSON.stringify(keyPart(options));
 }
+
+type OriginFunction = Extract<ServerOptions['origins'], (origin: string) => boolean>;
+type SubprotocolFunction = Extract<
+  ServerOptions['subprotocols'],
+  (offered: readonly string[]) => unknown
+>;
 
 /**
  * The core servers behind one attachment to a framework: `base` for the attachment's options,
  * and one for each route's options merged over them. Routes with equal options share a server,
  * so that its limits (`maxConnections`) count every connection made through it; that server is
  * forgotten once no handshake or connection uses it. `clients` holds every open connection.
+ *
+ * Options compared by value (no `key`) may be written inline, with new functions on every
+ * request: the functions that decide on a handshake (`verifyUpgrade`, and `origins` and
+ * `subprotocols` when functions) are then those of each handshake's own options, with what they
+ * captured; the server's others (`onLog`, `capture`) are those it was made with.
  */
 export class ServerGroup {
   readonly base: WebSocketServer;
   readonly clients = new Set<WebSocketConnection>();
   private readonly members = new Map<unknown, Member>();
+  /** The route options of each handshake in progress on a server shared by value. */
+  private readonly handshakeOptions = new WeakMap<HandshakeRequest, ServerOptions>();
+  /** The route options of the handshake whose synchronous checks (origin, subprotocol) run now. */
+  private checking: ServerOptions | undefined;
   private closingValue = false;
 
   constructor(readonly options: ServerOptions = {}) {
     this.base = new WebSocketServer(options);
+  }
+
+  /** Servers for route options open now (the base server aside). */
+  get size(): number {
+    return this.members.size;
   }
 
   /** True once `close` was called: handshakes are refused with 503. */
@@ -80,7 +107,12 @@ export class ServerGroup {
     try {
       if (this.closingValue) exchange.refuse(server, 'WSG_SERVER_SHUTTING_DOWN');
       // Headers the framework set before this (cookies, request ids) go into the 101.
-      else connection = await exchange.accept(server);
+      else
+        connection = await this.acceptOn(
+          server,
+          exchange,
+          key === undefined ? routeOptions : undefined,
+        );
     } finally {
       if (connection === undefined) this.release(member);
     }
@@ -101,19 +133,67 @@ export class ServerGroup {
     await Promise.all(servers.map((server) => server.close(options)));
   }
 
+  private acceptOn(
+    server: WebSocketServer,
+    exchange: UpgradeExchange,
+    sharedByValue: ServerOptions | undefined,
+  ): Promise<WebSocketConnection | undefined> {
+    if (sharedByValue === undefined) return exchange.accept(server);
+    this.handshakeOptions.set(exchange.handshake, sharedByValue);
+    // The server checks origin and subprotocol before its first await, so within this call.
+    this.checking = sharedByValue;
+    try {
+      return exchange.accept(server);
+    } finally {
+      this.checking = undefined;
+    }
+  }
+
   private acquire(routeOptions: ServerOptions, key: unknown): Member {
     const name = key ?? optionsKey(routeOptions);
     let member = this.members.get(name);
     if (member === undefined) {
       member = {
         key: name,
-        server: new WebSocketServer({ ...this.options, ...routeOptions }),
+        server: new WebSocketServer({
+          ...this.options,
+          ...routeOptions,
+          ...(key === undefined ? this.perHandshake(routeOptions) : {}),
+        }),
         users: 0,
       };
       this.members.set(name, member);
     }
     member.users++;
     return member;
+  }
+
+  /** Hooks of a server shared by value that call the hooks of each handshake's own options. */
+  private perHandshake(routeOptions: ServerOptions): ServerOptions {
+    const hooks: { -readonly [Name in keyof ServerOptions]: ServerOptions[Name] } = {};
+    if (routeOptions.verifyUpgrade !== undefined) {
+      hooks.verifyUpgrade = (request) => {
+        const own = this.handshakeOptions.get(request)?.verifyUpgrade;
+        if (own === undefined)
+          throw new Error('verifyUpgrade: no route options for this handshake');
+        return own(request);
+      };
+    }
+    if (typeof routeOptions.origins === 'function') {
+      hooks.origins = (origin) => (this.checkingHook('origins') as OriginFunction)(origin);
+    }
+    if (typeof routeOptions.subprotocols === 'function') {
+      hooks.subprotocols = (offered) =>
+        (this.checkingHook('subprotocols') as SubprotocolFunction)(offered);
+    }
+    return hooks;
+  }
+
+  private checkingHook(name: 'origins' | 'subprotocols'): unknown {
+    const own = this.checking?.[name];
+    // A failed hook: answered 500 WSG_HOOK_FAILED and logged, never another handshake's decision.
+    if (typeof own !== 'function') throw new Error(`${name}: no route options for this handshake`);
+    return own;
   }
 
   private release(member: Member | undefined): void {

@@ -414,6 +414,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         closeTimeoutMs: this.options.closeTimeoutMs,
         idleTimeoutMs: this.options.idleTimeoutMs,
         maxMessagesPerSecond: this.options.maxMessagesPerSecond,
+        clock: this.options.clock,
         maxBufferedBytes: this.options.maxBufferedBytes,
         slowConsumerPolicy: this.options.slowConsumerPolicy,
         textAs: this.options.textAs,
@@ -657,6 +658,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
             request.url,
             socket.remoteAddress ?? '',
             this.options.refusalJournal,
+            request.headers,
           )
         : undefined;
     if (lookup !== undefined) {

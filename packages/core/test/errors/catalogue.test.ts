@@ -124,8 +124,8 @@ describe('the error catalogue', () => {
     },
   );
 
-  test.each(ofKind('client'))(
-    'client error %s has neither status nor close code',
+  test.each([...ofKind('client'), ...ofKind('server')])(
+    '%s has neither status nor close code',
     (_code, entry) => {
       expect(has(entry, 'status')).toBe(false);
       expect(has(entry, 'closeCode')).toBe(false);

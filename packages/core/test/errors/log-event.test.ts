@@ -15,6 +15,7 @@ describe('log events from the catalogue', () => {
           protocol: 'wsgate.connection.failed',
           lifecycle: 'wsgate.connection.closed',
           client: 'wsgate.client.failed',
+          server: 'wsgate.server.failed',
         }[entry.kind],
       );
       expect(event).toMatchObject({ code, kind: entry.kind, title: entry.title });

@@ -3,10 +3,10 @@ import { catalogue, type ErrorCode, errorCodes } from '../../src/errors/catalogu
 
 /**
  * Every code wsgate has released, with what it answers: an HTTP status, a close code, or
- * 'client' for connect() failures. Codes are stable: once here, a code is never renamed,
+ * 'client' for connect() failures, 'server' for a server that cannot start. Codes are stable: once here, a code is never renamed,
  * removed or given another answer. A new code is added to this list in the same change.
  */
-const released: Readonly<Record<string, number | 'client'>> = {
+const released: Readonly<Record<string, number | 'client' | 'server'>> = {
   WSG_NOT_WEBSOCKET: 426,
   WSG_VERSION_UNSUPPORTED: 426,
   WSG_METHOD_NOT_ALLOWED: 405,
@@ -81,6 +81,8 @@ const released: Readonly<Record<string, number | 'client'>> = {
   WSG_RESPONSE_MALFORMED: 'client',
   WSG_REPLY_TIMEOUT: 'client',
   WSG_CLOSE_UNEXPECTED: 'client',
+  WSG_LISTEN_FAILED: 'server',
+  WSG_FRAMEWORK_UNSUPPORTED: 'server',
 };
 
 describe('stable error codes', () => {
@@ -90,8 +92,8 @@ describe('stable error codes', () => {
     expect(
       entry.kind === 'handshake'
         ? entry.status
-        : entry.kind === 'client'
-          ? 'client'
+        : entry.kind === 'client' || entry.kind === 'server'
+          ? entry.kind
           : entry.closeCode,
     ).toBe(answer);
   });

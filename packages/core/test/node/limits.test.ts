@@ -11,7 +11,7 @@ import {
   wsClosed,
   wsNextMessage,
 } from '@wsgate/test-kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createServer,
   type LogEvent,
@@ -318,18 +318,63 @@ describe('maxMessagesPerSecond', () => {
     expect(echoes).toEqual(['message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
   });
 
-  it('allows the rate again in the next second', async () => {
-    const h = await harness({ maxMessagesPerSecond: 4 });
+  it('allows the rate again as the monotonic clock advances, one message per 1/rate second', async () => {
+    let now = 0;
+    const h = await harness({ maxMessagesPerSecond: 4, clock: () => now });
     const socket = await openWs(h.url, { perMessageDeflate: false });
     let echoes = 0;
     socket.on('message', () => echoes++);
     for (let i = 0; i < 4; i++) socket.send('a');
     await waitFor(() => echoes === 4);
-    await delay(1_050);
-    for (let i = 0; i < 4; i++) socket.send('b');
-    await waitFor(() => echoes === 8);
+    now += 250;
+    socket.send('b');
+    await waitFor(() => echoes === 5);
+    now += 1_000;
+    for (let i = 0; i < 4; i++) socket.send('c');
+    await waitFor(() => echoes === 9);
     expect(socket.readyState).toBe(socket.OPEN);
     socket.close();
+  });
+
+  it('refuses a burst straddling a second: the rate just before it and again just after closes 1008', async () => {
+    let now = 0;
+    const h = await harness({ maxMessagesPerSecond: 4, clock: () => now });
+    const socket = await openWs(h.url, { perMessageDeflate: false });
+    let echoes = 0;
+    socket.on('message', () => echoes++);
+    const closed = wsClosed(socket);
+    socket.send('first');
+    await waitFor(() => echoes === 1);
+    now = 999;
+    for (let i = 0; i < 3; i++) socket.send('before the edge');
+    await waitFor(() => echoes === 4);
+    now = 1_001;
+    for (let i = 0; i < 4; i++) socket.send('after the edge');
+    const { code, reason } = await closed;
+    expect(code).toBe(1008);
+    expect(reason.startsWith('WSG_MESSAGE_RATE_EXCEEDED')).toBe(true);
+    // The bucket refilled by 999 ms / 250 ms = 3.996 messages before the edge, ~0 after it.
+    expect(echoes).toBe(5);
+  });
+
+  it('does not read the wall clock: a system time set an hour forward opens no new allowance', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const h = await harness({ maxMessagesPerSecond: 4 });
+      const socket = await openWs(h.url, { perMessageDeflate: false });
+      let echoes = 0;
+      socket.on('message', () => echoes++);
+      const closed = wsClosed(socket);
+      for (let i = 0; i < 4; i++) socket.send('a');
+      await waitFor(() => echoes === 4);
+      vi.setSystemTime(Date.now() + 3_600_000);
+      for (let i = 0; i < 4; i++) socket.send('b');
+      const { code } = await closed;
+      expect(code).toBe(1008);
+      expect(echoes).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

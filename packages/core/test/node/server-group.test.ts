@@ -10,7 +10,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { ServerGroup, UpgradeExchange } from '../../src/adapter/index.js';
-import type { ServerOptions, WebSocketConnection } from '../../src/index.js';
+import { RefusalJournal, type ServerOptions, type WebSocketConnection } from '../../src/index.js';
 import { optionsKey } from '../../src/node/server-group.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -45,16 +45,49 @@ async function open(url: string): Promise<WebSocket> {
 }
 
 describe('the core servers of one framework attachment', () => {
-  it('compares options by value, functions and class instances by identity', () => {
+  it('compares options by value, functions by source, class instances by identity', () => {
     const hook = () => undefined;
     expect(optionsKey({ maxConnections: 1, subprotocols: ['a'] })).toBe(
       optionsKey({ subprotocols: ['a'], maxConnections: 1 }),
     );
     expect(optionsKey({ verifyUpgrade: hook })).toBe(optionsKey({ verifyUpgrade: hook }));
-    expect(optionsKey({ verifyUpgrade: hook })).not.toBe(
+    expect(optionsKey({ verifyUpgrade: hook })).toBe(
       optionsKey({ verifyUpgrade: () => undefined }),
     );
+    expect(optionsKey({ verifyUpgrade: hook })).not.toBe(
+      optionsKey({ verifyUpgrade: () => ({ refuse: 'WSG_FORBIDDEN' as const }) }),
+    );
+    expect(optionsKey({ origins: [/a/] })).toBe(optionsKey({ origins: [/a/] }));
+    expect(optionsKey({ capture: new RefusalJournal() as never })).not.toBe(
+      optionsKey({ capture: new RefusalJournal() as never }),
+    );
     expect(optionsKey({ maxConnections: 1 })).not.toBe(optionsKey({ maxConnections: 2 }));
+  });
+
+  it('runs 50 handshakes whose options are written anew, hooks included, on one server', async () => {
+    const group = new ServerGroup({ perMessageDeflate: false });
+    const seen: string[] = [];
+    const http: Server = createHttpServer();
+    http.on('upgrade', (request, socket, head) => {
+      const exchange = new UpgradeExchange(request, socket, head);
+      const name = exchange.handshake.query.get('name') ?? '';
+      void group.accept(exchange, {
+        maxConnections: 100,
+        verifyUpgrade: () => {
+          seen.push(name);
+        },
+      });
+    });
+    const port = await listenOnLoopback(http);
+    cleanups.push(async () => {
+      await group.close({ timeoutMs: 200 });
+      http.closeAllConnections();
+      await closeHttpServer(http);
+    });
+    for (let i = 0; i < 50; i++) await open(`ws://127.0.0.1:${port}/?name=${i}`);
+    expect(group.size).toBe(1);
+    expect(group.clients.size).toBe(50);
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
   it('shares one server among equal route options written anew for each request, so its limits hold', async () => {
