@@ -2,9 +2,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { closeHttpServer, listenOnLoopback, waitFor } from '@wsgate/test-kit';
+import {
+  closeHttpServer,
+  listenOnLoopback,
+  pythonMessageLimitProbe,
+  waitFor,
+} from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createServer,
   type HandshakeRequest,
   type WebSocketConnection,
   WebSocketServer,
@@ -214,4 +220,28 @@ describe('Python websockets as a client of a wsgate server', () => {
     });
     expect(observed[2]?.connection.extensions).toBe('');
   });
+});
+
+describe('Python websockets at the default message limit of 16 MiB', () => {
+  // Random bytes do not compress: Python websockets (zlib, memLevel 5) sends 16 MiB of them as
+  // about 16.04 MiB of DEFLATE data, which inflates to exactly the limit.
+  it('echoes 16 MiB of random bytes, compressed and not, and closes with 1009 for one byte more', async () => {
+    const server = await createServer({ port: 0, path: '/echo', heartbeatIntervalMs: 0 });
+    server.on('connection', (connection) => {
+      connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
+    });
+    try {
+      const probe = await pythonMessageLimitProbe(
+        `ws://127.0.0.1:${server.address()?.port}/echo`,
+        16 * MiB,
+      );
+      for (const outcome of [probe.compressed, probe.uncompressed]) {
+        expect(outcome.at_limit).toEqual({ length: 16 * MiB, equal: true });
+        expect(outcome.over_limit.code).toBe(1009);
+        expect(outcome.over_limit.reason).toMatch(/^WSG_MESSAGE_TOO_BIG/);
+      }
+    } finally {
+      await server.close({ timeoutMs: 500 });
+    }
+  }, 180_000);
 });
