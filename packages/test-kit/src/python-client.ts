@@ -63,7 +63,11 @@ export function runPythonScript(
 /** What Python `websockets` saw at a message limit, compressed or not (message_limit_client.py). */
 export interface PythonLimitProbe {
   readonly at_limit: { readonly length: number; readonly equal: boolean };
-  readonly over_limit: { readonly code?: number; readonly reason?: string; readonly error?: string };
+  readonly over_limit: {
+    readonly code?: number;
+    readonly reason?: string;
+    readonly error?: string;
+  };
 }
 
 /**

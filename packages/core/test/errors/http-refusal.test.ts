@@ -36,6 +36,7 @@ describe('handshake refusals as HTTP responses (RFC 6455 §4.2.2, RFC 9110 §15)
       expect(head.headers['x-wsgate-error']).toBe(code);
       expect(head.headers['content-type']).toBe('text/plain; charset=utf-8');
       expect(head.headers['cache-control']).toBe('no-store');
+      expect(head.headers['x-content-type-options']).toBe('nosniff');
       expect(head.headers['content-length']).toBe(String(bodyBytes));
       expect(head.headers.connection?.split(', ')).toContain('close');
       expect(body.split('\n')[0]).toBe(`${entry.status} ${statusText[entry.status ?? 0]}: ${code}`);
@@ -243,6 +244,59 @@ describe('status overrides and extra headers', () => {
         );
         expect(head.headers['content-length'], code).toBe(String(bodyBytes));
       }
+    }
+  });
+});
+
+describe('bodies that quote request values are never sniffed', () => {
+  test.each([undefined, 'application/json'])(
+    'every refusal (Accept: %s) carries X-Content-Type-Options: nosniff, once',
+    (accept) => {
+      for (const code of handshakeCodes) {
+        const refusal = buildRefusal(code, {
+          accept,
+          detail: 'Origin <script>alert(1)</script> is not allowed',
+          headers: { 'x-content-type-options': 'sniff-away' },
+        });
+        const { head } = readBack(serializeRefusal(refusal));
+        const names = head.rawHeaders.map(([name]) => name.toLowerCase());
+        expect(
+          names.filter((name) => name === 'x-content-type-options'),
+          code,
+        ).toHaveLength(1);
+        expect(head.headers['x-content-type-options'], code).toBe('nosniff');
+      }
+    },
+  );
+});
+
+describe('RFC 9110 §5.5 headers that cannot be written never reach the wire', () => {
+  test('an application header with CR LF turns the refusal into 500 WSG_RESPONSE_HEADER_INVALID', () => {
+    const refusal = buildRefusal('WSG_AUTH_REQUIRED', {
+      headers: { 'WWW-Authenticate': 'Bearer\r\nSet-Cookie: session=attacker' },
+      detail: 'no token',
+    });
+    expect(refusal.code).toBe('WSG_RESPONSE_HEADER_INVALID');
+    expect(refusal.status).toBe(500);
+    expect(refusal.detail).toBe(
+      'the value of header WWW-Authenticate has a line break (CR or LF), in the headers of a WSG_AUTH_REQUIRED refusal',
+    );
+    const text = serializeRefusal(refusal);
+    expect(text).not.toMatch(/set-cookie/i);
+    expect(readBack(text).head.headers['x-wsgate-error']).toBe('WSG_RESPONSE_HEADER_INVALID');
+  });
+
+  test('a refusal put together by hand with an injected header or reason phrase is serialized as the 500', () => {
+    const valid = buildRefusal('WSG_FORBIDDEN');
+    for (const forged of [
+      { ...valid, headers: { ...valid.headers, 'X-A': 'a\r\nSet-Cookie: s=1' } },
+      { ...valid, headers: { ...valid.headers, 'Set-Cookie: s=1\r\nX-A': 'a' } },
+      { ...valid, statusText: 'Forbidden\r\nSet-Cookie: s=1' },
+    ]) {
+      const text = serializeRefusal(forged);
+      expect(text.startsWith('HTTP/1.1 500 Internal Server Error\r\n')).toBe(true);
+      expect(text).not.toMatch(/\r\nset-cookie/i);
+      expect(readBack(text).head.headers['x-wsgate-error']).toBe('WSG_RESPONSE_HEADER_INVALID');
     }
   });
 });

@@ -141,6 +141,16 @@ const requestCases: RequestCase[] = [
     request: { httpVersion: '1.0' },
   },
   {
+    name: 'an HTTP/2.0 request line',
+    code: 'WSG_HTTP_VERSION_UNKNOWN',
+    request: { httpVersion: '2.0' },
+  },
+  {
+    name: 'an upgrade with a body (Content-Length: 5)',
+    code: 'WSG_REQUEST_BODY_UNEXPECTED',
+    request: { headers: { 'Content-Length': '5' }, after: Buffer.from('hello') },
+  },
+  {
     name: 'a request without Host',
     code: 'WSG_HOST_MISSING',
     request: { headers: { Host: null } },
@@ -581,6 +591,20 @@ describe('standalone server head parsing', () => {
     expectRefusal(await rawExchange(port, garbage), 'WSG_REQUEST_MALFORMED');
   });
 
+  it('refuses a second Content-Length with 400 WSG_REQUEST_FRAMING_INVALID (RFC 9112 §6.3)', async () => {
+    const { port } = await start('standalone');
+    const response = await rawRequest(port, {
+      headers: { 'Content-Length': '0', 'content-length': '0' },
+    });
+    expectRefusal(response, 'WSG_REQUEST_FRAMING_INVALID');
+  });
+
+  it('refuses a head with bare LF line endings with 400 WSG_REQUEST_LINE_ENDING_INVALID (RFC 9112 §2.2)', async () => {
+    const { port } = await start('standalone');
+    const response = await rawExchange(port, Buffer.from('GET / HTTP/1.1\nHost: x\n\n'));
+    expectRefusal(response, 'WSG_REQUEST_LINE_ENDING_INVALID');
+  });
+
   it('refuses a header line without a colon with 400 WSG_REQUEST_MALFORMED', async () => {
     const { port } = await start('standalone');
     const response = await rawExchange(
@@ -769,7 +793,10 @@ describe('catalogue coverage', () => {
       'WSG_SERVER_SHUTTING_DOWN',
       'WSG_HEADERS_TOO_LARGE',
       'WSG_REQUEST_MALFORMED',
+      'WSG_REQUEST_FRAMING_INVALID',
+      'WSG_REQUEST_LINE_ENDING_INVALID',
       'WSG_HANDSHAKE_TIMEOUT',
+      'WSG_RESPONSE_HEADER_INVALID',
     ]);
     const handshakeCodes = errorCodes.filter((code) => catalogue[code].kind === 'handshake');
     expect(handshakeCodes.filter((code) => !exercised.has(code))).toEqual([]);

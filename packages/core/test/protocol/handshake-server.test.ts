@@ -98,8 +98,31 @@ describe('RFC 6455 §4.2.1 reading the client handshake', () => {
     },
   );
 
-  test('HTTP/2.0 and later are not refused for their version', () => {
-    accepted(validateUpgradeRequest(upgrade({}, { httpVersion: '2.0' })));
+  // HTTP/2 is never text (RFC 9112 §2.3); Node's parser hands 2.0 heads to 'upgrade' listeners.
+  test.each(['2.0', '9.9', '1.2'])(
+    'HTTP/%s is refused with 505 WSG_HTTP_VERSION_UNKNOWN',
+    (version) => {
+      expectRefused(
+        validateUpgradeRequest(upgrade({}, { httpVersion: version })),
+        'WSG_HTTP_VERSION_UNKNOWN',
+        505,
+      );
+    },
+  );
+
+  // RFC 6455 §4.1: the bytes after the head are frames; a body would be read as frames.
+  test.each([
+    [{ 'content-length': '16' }, 'Content-Length: 16'],
+    [{ 'transfer-encoding': 'chunked' }, 'Transfer-Encoding: chunked'],
+    [{ 'content-length': '0', 'transfer-encoding': 'chunked' }, 'Transfer-Encoding: chunked'],
+  ])('%j is refused with 400 WSG_REQUEST_BODY_UNEXPECTED', (headers, detail) => {
+    expect(
+      expectRefused(validateUpgradeRequest(upgrade(headers)), 'WSG_REQUEST_BODY_UNEXPECTED', 400),
+    ).toBe(detail);
+  });
+
+  test('Content-Length: 0 announces no body and is accepted', () => {
+    accepted(validateUpgradeRequest(upgrade({ 'content-length': '0' })));
   });
 
   test.each(['websocket', 'WebSocket', 'h2c, websocket'])('Upgrade: %s is accepted', (value) => {

@@ -168,11 +168,20 @@ describe('RFC 9112 malformed request heads → WSG_REQUEST_MALFORMED', () => {
     ['a header name with a slash', 'X/Y: a'],
     ['a NUL in a value', 'X-A: a\x00b'],
     ['a DEL in a value', 'X-A: a\x7fb'],
-    ['a bare LF inside a header line', 'X-A: a\nX-B: b'],
-    ['a bare CR inside a header line', 'X-A: a\rX-B: b'],
   ])('%s is refused', (_name, line) => {
     expectMalformed(request(['GET / HTTP/1.1', 'Host: a', line]));
   });
+
+  test.each([
+    ['a bare LF inside a header line', 'X-A: a\nX-B: b'],
+    ['a bare CR inside a header line', 'X-A: a\rX-B: b'],
+  ])(
+    '%s is refused with the precise WSG_REQUEST_LINE_ENDING_INVALID (RFC 9112 §2.2)',
+    (_name, line) => {
+      const result = parseRequest(request(['GET / HTTP/1.1', 'Host: a', line]));
+      expect(result.state === 'failed' && result.fault).toBe('WSG_REQUEST_LINE_ENDING_INVALID');
+    },
+  );
 
   test('obs-text (bytes 0x80-0xFF) in a value is accepted as latin1', () => {
     const result = parseRequest(request(['GET / HTTP/1.1', 'Host: a', 'X-Name: caf\xe9']));
@@ -314,4 +323,110 @@ describe('RFC 9112 §3 a head that cannot be HTTP fails at its first byte', () =
     const result = new HttpRequestParser().push(new Uint8Array([0x00]));
     expect(result).toMatchObject({ state: 'failed', fault: 'WSG_REQUEST_MALFORMED' });
   });
+});
+
+describe('RFC 9112 §2.2 line endings: anything but CRLF fails the head at once', () => {
+  function failure(bytes: Uint8Array): string | undefined {
+    const result = new HttpRequestParser().push(bytes);
+    return result.state === 'failed' ? result.fault : result.state;
+  }
+
+  test.each([
+    // GET / HTTP/1.1 LF Host: a LF LF
+    ['bare LF line endings', '474554202f20485454502f312e310a 486f73743a20610a 0a'],
+    // GET / HTTP/1.1 CR LF Host: a LF (no end of the head yet)
+    ['one header line ending with a bare LF', '474554202f20485454502f312e310d0a 486f73743a20610a'],
+    // GET / HTTP/1.1 CR Host: a
+    ['a bare CR after the request line', '474554202f20485454502f312e310d 486f73743a2061'],
+  ])('%s: WSG_REQUEST_LINE_ENDING_INVALID', (_name, fixture) => {
+    expect(failure(hex(fixture))).toBe('WSG_REQUEST_LINE_ENDING_INVALID');
+  });
+
+  test('a bare LF is found whichever chunk it arrives in, one byte at a time', () => {
+    const parser = new HttpRequestParser();
+    const bytes = latin1Bytes('GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n');
+    const states = [...bytes].map((byte) => parser.push(Uint8Array.of(byte)).state);
+    // The LF after "Host: a" is byte 24 (0-based 23): the head fails there, not at its end.
+    expect(states.indexOf('failed')).toBe(23);
+  });
+
+  test('a CR at the end of a chunk waits for the next byte', () => {
+    const parser = new HttpRequestParser();
+    expect(parser.push(latin1Bytes('GET / HTTP/1.1\r')).state).toBe('incomplete');
+    expect(parser.push(latin1Bytes('\nHost: a\r\n\r\n')).state).toBe('complete');
+  });
+
+  test('responses keep their lenient reading (the client side is unchanged)', () => {
+    const result = new HttpResponseParser().push(latin1Bytes('HTTP/1.1 200 OK\nX: y\r\n\r\n'));
+    expect(result.state).not.toBe('complete');
+  });
+});
+
+describe('RFC 9112 §6.1, §6.3 ambiguous body framing → WSG_REQUEST_FRAMING_INVALID', () => {
+  function fault(lines: readonly string[]): string {
+    const result = parseRequest(request(['GET / HTTP/1.1', 'Host: a', ...lines]));
+    return result.state === 'failed' ? result.fault : result.state;
+  }
+
+  test.each([
+    [['Content-Length: 0', 'Content-Length: 0']],
+    [['Content-Length: 0', 'content-length: 16']],
+    [['Content-Length: 16', 'Transfer-Encoding: chunked']],
+    [['Transfer-Encoding: chunked', 'Content-Length: 0']],
+    [['Content-Length: 0x10']],
+    [['Content-Length: 1,1']],
+    [['Content-Length: -1']],
+  ])('%j is refused', (lines) => {
+    expect(fault(lines)).toBe('WSG_REQUEST_FRAMING_INVALID');
+  });
+
+  test.each([
+    [[]],
+    [['Content-Length: 0']],
+    [['Content-Length: 16']],
+    [['Transfer-Encoding: chunked']],
+  ])(
+    '%j is unambiguous: the head parses (whether a body is welcome is the handshake’s call)',
+    (lines) => {
+      expect(fault(lines)).toBe('complete');
+    },
+  );
+
+  test('the fixture of the smuggling attempt: Content-Length 16 and chunked, then a masked frame', () => {
+    const head = latin1Bytes(
+      request(['GET / HTTP/1.1', 'Host: a', 'Content-Length: 16', 'Transfer-Encoding: chunked']),
+    );
+    // A masked binary frame of 10 bytes: 82 8a, key 00000000, payload.
+    const frame = hex('828a 00000000 30313233343536373839');
+    const result = new HttpRequestParser().push(concat(head, frame));
+    expect(result.state).toBe('failed');
+    if (result.state === 'failed') {
+      expect(result.fault).toBe('WSG_REQUEST_FRAMING_INVALID');
+      expect(result.detail).toBe('both Content-Length and Transfer-Encoding');
+    }
+  });
+});
+
+describe('RFC 9112 §2.3 HTTP versions', () => {
+  function outcome(version: string): string {
+    const result = parseRequest(request([`GET / ${version}`, 'Host: a']));
+    if (result.state === 'incomplete') return result.state;
+    return result.state === 'failed' ? result.fault : result.head.httpVersion;
+  }
+
+  test.each([
+    ['HTTP/1.1', '1.1'],
+    ['HTTP/1.0', '1.0'],
+    // Older versions parse: the handshake refuses them with WSG_HTTP_VERSION_UNSUPPORTED.
+    ['HTTP/0.9', '0.9'],
+  ])('%s parses as version %s', (version, parsed) => {
+    expect(outcome(version)).toBe(parsed);
+  });
+
+  test.each(['HTTP/9.9', 'HTTP/2.0', 'HTTP/3.0', 'HTTP/1.2', 'HTTP/1.9'])(
+    '%s is refused with WSG_HTTP_VERSION_UNKNOWN',
+    (version) => {
+      expect(outcome(version)).toBe('WSG_HTTP_VERSION_UNKNOWN');
+    },
+  );
 });
