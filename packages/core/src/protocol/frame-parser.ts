@@ -10,6 +10,11 @@ export interface FrameHeader {
   masked: boolean;
   /** Declared payload length; above 2^53 it is only approximate, and always over any limit. */
   payloadLength: number;
+  /**
+   * The header's size when the payload's first piece follows it in the same chunk, else 0: the
+   * bytes right before that piece are then this header and nothing else.
+   */
+  headerBytesBeforePayload: number;
 }
 
 export interface FrameHandler {
@@ -46,6 +51,7 @@ const sharedHeader: FrameHeader = {
   opcode: 0,
   masked: false,
   payloadLength: 0,
+  headerBytesBeforePayload: 0,
 };
 const READING_HEADER = 0;
 const READING_PAYLOAD = 1;
@@ -243,6 +249,9 @@ export class FrameParser {
       cursor += 8;
     }
     header.payloadLength = length;
+    const end = cursor + (header.masked ? 4 : 0);
+    header.headerBytesBeforePayload =
+      bytes !== this.partialHeader && end < bytes.length ? end - offset : 0;
     this.maskKey = header.masked ? readMaskKey(bytes, cursor) : 0;
     this.maskPhase = 0;
     if (!this.handler.onFrameHeader(header)) {

@@ -16,6 +16,12 @@ export interface SessionOptions {
   readonly autoPong?: boolean | undefined;
   /** How buffers are allocated; the Node layer passes Buffer.allocUnsafe. */
   readonly allocate?: Allocate | undefined;
+  /**
+   * How the buffers of received messages are allocated: each must be an ArrayBuffer of its own,
+   * never a slice of a shared pool, because an application may send or keep `message.buffer`.
+   * The Node layer passes Buffer.allocUnsafeSlow; zero-filled ones by default.
+   */
+  readonly allocateMessage?: Allocate | undefined;
   /** permessage-deflate, when negotiated. */
   readonly compression?: SessionCompression | undefined;
 }
@@ -61,7 +67,8 @@ const UNMASK_IN_PLACE_MAX_BYTES = 16 * 1024;
 type Parts = (Uint8Array | number)[];
 
 /**
- * The parts in one buffer, unmasked on the way. The buffer is allocated up to 7 bytes longer,
+ * The parts in one buffer of its own (see `allocateMessage`), unmasked on the way. The buffer is
+ * allocated up to 7 bytes longer (zeros),
  * and the message placed so that the first long masked piece and its copy are equally aligned:
  * the pieces of a message read in 64 KiB chunks then all are, and are copied 8 bytes at a time.
  */
@@ -84,6 +91,9 @@ function joinParts(parts: Parts, total: number, allocate: Allocate): Uint8Array 
     const spacious = allocate(total + 7);
     const shift = (aligned.byteOffset - alignedOffset - spacious.byteOffset) & 7;
     joined = spacious.subarray(shift, shift + total);
+    // The message's ArrayBuffer holds nothing else: the up to 7 bytes around it are zeros.
+    spacious.fill(0, 0, shift);
+    spacious.fill(0, shift + total);
   }
   for (let i = 0, offset = 0; i < parts.length; i += 3) {
     const piece = parts[i] as Uint8Array;
@@ -137,6 +147,8 @@ export class WebSocketSession {
   private frameFin = false;
   private frameLength = 0;
   private framePieces = 0;
+  /** See FrameHeader.headerBytesBeforePayload. */
+  private frameHeaderBytes = 0;
   private control: Uint8Array | undefined;
   private controlLength = 0;
 
@@ -179,6 +191,9 @@ export class WebSocketSession {
   }
   private get allocate(): Allocate {
     return this.options.allocate ?? allocateZeroed;
+  }
+  private get allocateMessage(): Allocate {
+    return this.options.allocateMessage ?? allocateZeroed;
   }
 
   get state(): SessionState {
@@ -259,6 +274,7 @@ export class WebSocketSession {
     this.frameFin = header.fin;
     this.frameLength = header.payloadLength;
     this.framePieces = 0;
+    this.frameHeaderBytes = header.headerBytesBeforePayload;
     if (opcode >= 8) {
       if (opcode > Opcode.pong) return this.fail('WSG_FRAME_OPCODE_UNKNOWN', `opcode ${opcode}`);
       // RFC 6455 §5.5: control frames are short and never fragmented.
@@ -338,10 +354,11 @@ export class WebSocketSession {
     if (this.messageIsText && !this.utf8().update(piece)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
     }
-    // Fast path: a whole message in one piece is delivered as a view, without a copy.
-    if (whole) return this.deliver(piece);
+    // Fast path: a whole message in one piece is delivered as a view, without a copy, when the
+    // chunk holds only its frame (see ownedView).
+    if (whole) return this.deliver(this.ownedView(piece, this.frameHeaderBytes));
     this.append(piece, firstPiece ? this.frameLength : 0, key, maskPhase);
-    return messageEnds ? this.deliver(this.takeBuffer()) : true;
+    return messageEnds ? this.deliver(this.takeBuffer(true)) : true;
   }
 
   /**
@@ -358,9 +375,10 @@ export class WebSocketSession {
   ): boolean {
     if (!whole) this.append(piece, firstPiece ? this.frameLength : 0, maskKey, maskPhase);
     if (!messageEnds) return true;
-    const compressed = whole ? piece : this.takeBuffer();
+    const compressed = whole ? piece : this.takeBuffer(false);
     const codec = (this.compression as SessionCompression).codec;
-    const inflated = codec.decompress(compressed, this.maxMessageBytes);
+    const output = codec.decompress(compressed, this.maxMessageBytes);
+    const inflated = typeof output === 'string' ? output : this.ownedView(output, 0);
     if (inflated === 'too-big') {
       return this.fail(
         'WSG_MESSAGE_TOO_BIG',
@@ -397,7 +415,7 @@ export class WebSocketSession {
         return;
       }
       this.parts = undefined;
-      this.buffer = joinParts(parts, this.bufferLength, this.allocate);
+      this.buffer = joinParts(parts, this.bufferLength, this.allocateMessage);
     }
     const needed = this.bufferLength + piece.length;
     if (needed > this.buffer.length) {
@@ -411,7 +429,7 @@ export class WebSocketSession {
           end,
         ),
       );
-      const grown = this.allocate(capacity);
+      const grown = this.allocateMessage(capacity);
       if (this.bufferLength > 0) grown.set(this.buffer.subarray(0, this.bufferLength));
       this.buffer = grown;
     }
@@ -420,16 +438,52 @@ export class WebSocketSession {
     this.bufferLength = needed;
   }
 
-  private takeBuffer(): Uint8Array {
+  /**
+   * `view` when its ArrayBuffer holds nothing else; when the bytes before it are only its own
+   * frame's header (`headerBytes`, the frame alone in its chunk: the usual case for a small
+   * message) and nothing follows, `view` with them zeroed; otherwise a copy of its own. An
+   * application may send or keep `message.buffer`: other messages, frame headers and old pool
+   * bytes must not be in it.
+   */
+  private ownedView(view: Uint8Array, headerBytes: number): Uint8Array {
+    const offset = view.byteOffset;
+    const end = offset + view.length;
+    if (end === view.buffer.byteLength) {
+      if (offset === 0) return view;
+      if (offset === headerBytes) {
+        new Uint8Array(view.buffer, 0, offset).fill(0);
+        return view;
+      }
+    }
+    const own = this.allocateMessage(view.length);
+    own.set(view);
+    return own;
+  }
+
+  /**
+   * The message's bytes in one piece: `forApplication`, in a buffer that holds nothing else (see
+   * ownedView); else (compressed data, read by the codec alone) wherever they are.
+   */
+  /** A control frame's payload in a buffer of its own (a Buffer's slice() would be a view). */
+  private copyOf(payload: Uint8Array): Uint8Array {
+    const own = this.allocateMessage(payload.length);
+    own.set(payload);
+    return own;
+  }
+
+  private takeBuffer(forApplication: boolean): Uint8Array {
     const parts = this.parts;
     let data: Uint8Array;
     if (parts === undefined) {
+      // The buffer is the message's own (allocateMessage), with room to spare: zeroed.
       data = this.buffer.subarray(0, this.bufferLength);
+      if (forApplication) this.buffer.fill(0, this.bufferLength);
     } else if (parts.length === 3) {
       data = parts[0] as Uint8Array;
       if (parts[1] !== 0) applyMaskKey(data, parts[1] as number, parts[2] as number);
+      if (forApplication) data = this.ownedView(data, 0);
     } else {
-      data = joinParts(parts, this.bufferLength, this.allocate);
+      data = joinParts(parts, this.bufferLength, this.allocateMessage);
     }
     this.parts = undefined;
     this.buffer = EMPTY;
@@ -464,11 +518,11 @@ export class WebSocketSession {
   private handleControlFrame(payload: Uint8Array): boolean {
     if (this.frameOpcode === Opcode.ping) {
       if (this.autoPong && !this.closeSentValue) this.transmitFrame(Opcode.pong, payload, false);
-      this.handler.onPing(payload.slice());
+      this.handler.onPing(this.copyOf(payload));
       return true;
     }
     if (this.frameOpcode === Opcode.pong) {
-      this.handler.onPong(payload.slice());
+      this.handler.onPong(this.copyOf(payload));
       return true;
     }
     const close = parseClosePayload(payload);

@@ -141,11 +141,6 @@ const requestCases: RequestCase[] = [
     request: { httpVersion: '1.0' },
   },
   {
-    name: 'an HTTP/2.0 request line',
-    code: 'WSG_HTTP_VERSION_UNKNOWN',
-    request: { httpVersion: '2.0' },
-  },
-  {
     name: 'an upgrade with a body (Content-Length: 5)',
     code: 'WSG_REQUEST_BODY_UNEXPECTED',
     request: { headers: { 'Content-Length': '5' }, after: Buffer.from('hello') },
@@ -599,6 +594,11 @@ describe('standalone server head parsing', () => {
     expectRefusal(response, 'WSG_REQUEST_FRAMING_INVALID');
   });
 
+  it('refuses an HTTP/9.9 request line with 505 WSG_HTTP_VERSION_UNKNOWN (RFC 9112 §2.3)', async () => {
+    const { port } = await start('standalone');
+    expectRefusal(await rawRequest(port, { httpVersion: '9.9' }), 'WSG_HTTP_VERSION_UNKNOWN');
+  });
+
   it('refuses a head with bare LF line endings with 400 WSG_REQUEST_LINE_ENDING_INVALID (RFC 9112 §2.2)', async () => {
     const { port } = await start('standalone');
     const response = await rawExchange(port, Buffer.from('GET / HTTP/1.1\nHost: x\n\n'));
@@ -795,6 +795,7 @@ describe('catalogue coverage', () => {
       'WSG_REQUEST_MALFORMED',
       'WSG_REQUEST_FRAMING_INVALID',
       'WSG_REQUEST_LINE_ENDING_INVALID',
+      'WSG_HTTP_VERSION_UNKNOWN',
       'WSG_HANDSHAKE_TIMEOUT',
       'WSG_RESPONSE_HEADER_INVALID',
     ]);

@@ -49,7 +49,9 @@ class FrameRecorder implements FrameHandler {
     this.pieces.push(piece.slice());
     if (!last) return true;
     const payload = concat(...this.pieces);
-    this.frames.push({ ...header, payload: toHex(payload) });
+    // Where the header lay depends on the chunking; its own tests are below.
+    const { headerBytesBeforePayload: _where, ...fields } = header;
+    this.frames.push({ ...fields, payload: toHex(payload) });
     this.pieceSizes.push(this.pieces.map((p) => p.length));
     this.header = undefined;
     return this.frames.length < this.refusePayloadAt;
@@ -437,5 +439,42 @@ describe('chunking independence (property)', () => {
       ),
       propertyRuns(500),
     );
+  });
+});
+
+describe('headerBytesBeforePayload: the bytes before a payload are its header, in the same chunk', () => {
+  function headerBytes(chunks: readonly Uint8Array[]): number[] {
+    const seen: number[] = [];
+    const parser = new FrameParser({
+      onFrameHeader: (header) => {
+        seen.push(header.headerBytesBeforePayload);
+        return true;
+      },
+      onFramePayload: () => true,
+      onFrameLengthInvalid: () => {},
+    });
+    for (const chunk of chunks) parser.push(chunk);
+    return seen;
+  }
+
+  test('a masked frame with its payload in one chunk: 6 (2 + the 4-byte key)', () => {
+    expect(headerBytes([hex('81 85 37fa213d 7f9f4d5158')])).toEqual([6]);
+  });
+
+  test('a 126-byte unmasked payload behind an extended length: 4', () => {
+    expect(headerBytes([concat(hex('82 7e 007e'), new Uint8Array(126))])).toEqual([4]);
+  });
+
+  test('two frames in one chunk: each header lies right before its payload', () => {
+    expect(headerBytes([hex('82 01 aa 82 02 bbbb')])).toEqual([2, 2]);
+  });
+
+  test('0 when the payload starts in the next chunk or the header straddles chunks', () => {
+    expect(headerBytes([hex('82 02'), hex('aaaa')])).toEqual([0]);
+    expect(headerBytes([hex('82'), hex('02 aaaa')])).toEqual([0]);
+  });
+
+  test('0 for an empty payload: there is no payload byte to be before', () => {
+    expect(headerBytes([hex('82 00')])).toEqual([0]);
   });
 });

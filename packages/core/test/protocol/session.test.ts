@@ -77,6 +77,11 @@ function sentCloseCodes(handler: RecordingHandler): number[] {
     .map((frame) => readClosePayload(frame.payload).code);
 }
 
+/** One allocator for frames and for message buffers, to count every allocation. */
+function bothAllocators(allocate: (size: number) => Uint8Array) {
+  return { allocate, allocateMessage: allocate };
+}
+
 describe('RFC 6455 §5.1 / §5.3 masking direction', () => {
   test('server session fails an unmasked client frame with 1002', () => {
     const { session, handler } = server();
@@ -399,10 +404,11 @@ describe('RFC 6455 §5.4 fragmentation', () => {
     const stream = concat(...frames);
     let allocations = 0;
     const { session, handler } = server({
-      allocate: (size) => {
+      // Message buffers too (allocateMessage): every allocation counts.
+      ...bothAllocators((size) => {
         allocations++;
         return new Uint8Array(size);
-      },
+      }),
     });
     for (let offset = 0; offset < stream.length; offset += 65_536) {
       session.receive(stream.slice(offset, offset + 65_536));
@@ -527,10 +533,11 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
   test('a 64-bit length of 2^62 fails at once with 1009 and no allocation', () => {
     let allocations = 0;
     const { session, handler } = server({
-      allocate: (size) => {
+      // Message buffers too (allocateMessage): every allocation counts.
+      ...bothAllocators((size) => {
         allocations++;
         return new Uint8Array(size);
-      },
+      }),
     });
     session.receive(hex('82 ff 4000000000000000 37fa213d'));
     expectFailure(handler, session, 'WSG_MESSAGE_TOO_BIG');
@@ -541,10 +548,11 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
   test('a header announcing 8 MiB with one byte of payload reserves at most 256 KiB (RFC 6455 §10.4)', () => {
     const sizes: number[] = [];
     const { session, handler } = server({
-      allocate: (size) => {
+      // Message buffers too (allocateMessage): every allocation counts.
+      ...bothAllocators((size) => {
         sizes.push(size);
         return new Uint8Array(size);
-      },
+      }),
     });
     session.receive(frameHeader({ opcode: BINARY, mask: RFC_MASK }, 8 * 1024 * 1024));
     session.receive(Uint8Array.of(0x42));
@@ -556,10 +564,11 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
     const message = patternBytes(3 * 1024 * 1024 + 17, 5);
     const sizes: number[] = [];
     const { session, handler } = server({
-      allocate: (size) => {
+      // Message buffers too (allocateMessage): every allocation counts.
+      ...bothAllocators((size) => {
         sizes.push(size);
         return new Uint8Array(size);
-      },
+      }),
     });
     const frame = clientFrame(BINARY, message);
     for (let offset = 0; offset < frame.length; offset += 65_536)
