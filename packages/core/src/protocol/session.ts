@@ -124,6 +124,17 @@ function compressedLimit(limit: number): number {
 }
 
 /**
+ * Whether `view` may be handed to the application as it is: its ArrayBuffer holds only it, or
+ * only its own frame's header before it (`headerBytes`, see FrameHeader), which the parser zeroed.
+ */
+function ownsItsBuffer(view: Uint8Array, headerBytes: number): boolean {
+  const offset = view.byteOffset;
+  return (
+    offset + view.length === view.buffer.byteLength && (offset === 0 || offset === headerBytes)
+  );
+}
+
+/**
  * The WebSocket protocol for one connection, without I/O: bytes in through `receive`, events
  * and bytes out through the handler. Enforces framing (RFC 6455 §5), fragmentation (§5.4),
  * control frames (§5.5), UTF-8 (§8.1), the closing handshake (§7) and the message size limit.
@@ -215,6 +226,10 @@ export class WebSocketSession {
 
   // --- bytes in -------------------------------------------------------------------------
 
+  /**
+   * Takes a chunk of received bytes, which then belongs to the session: it unmasks payloads and
+   * zeroes headers in place, and may hand a message in it to the application as it is.
+   */
   receive(chunk: Uint8Array): void {
     this.parser.push(chunk);
   }
@@ -342,6 +357,22 @@ export class WebSocketSession {
     const whole =
       messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength;
     let key = maskKey;
+    // A whole message that shares its chunk with other bytes is copied into a buffer of its own
+    // (see ownedView): a long one unmasked on the way (one pass), a short one unmasked in place
+    // first, where the word view of the chunk is cached (see applyMaskKey), then copied.
+    if (whole && !this.messageCompressed && !ownsItsBuffer(piece, this.frameHeaderBytes)) {
+      const own = this.allocateMessage(piece.length);
+      if (key !== 0 && piece.length >= UNMASK_IN_PLACE_MAX_BYTES) {
+        copyUnmasked(piece, key, maskPhase, own, 0);
+      } else {
+        if (key !== 0) applyMaskKey(piece, key, maskPhase);
+        own.set(piece);
+      }
+      if (this.messageIsText && !this.utf8().update(own)) {
+        return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
+      }
+      return this.deliver(own);
+    }
     // Unmasked now when read now (a whole message, text checked as it comes) or short; the
     // other pieces are unmasked as they are copied into the message.
     if (key !== 0 && (whole || this.messageIsText || piece.length < UNMASK_IN_PLACE_MAX_BYTES)) {
@@ -354,8 +385,7 @@ export class WebSocketSession {
     if (this.messageIsText && !this.utf8().update(piece)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
     }
-    // Fast path: a whole message in one piece is delivered as a view, without a copy, when the
-    // chunk holds only its frame (see ownedView).
+    // Fast path: a whole message alone in its chunk is delivered as a view, without a copy.
     if (whole) return this.deliver(this.ownedView(piece, this.frameHeaderBytes));
     this.append(piece, firstPiece ? this.frameLength : 0, key, maskPhase);
     return messageEnds ? this.deliver(this.takeBuffer(true)) : true;
@@ -439,22 +469,14 @@ export class WebSocketSession {
   }
 
   /**
-   * `view` when its ArrayBuffer holds nothing else; when the bytes before it are only its own
-   * frame's header (`headerBytes`, the frame alone in its chunk: the usual case for a small
-   * message) and nothing follows, `view` with them zeroed; otherwise a copy of its own. An
+   * `view` when its ArrayBuffer holds nothing else, or only its own frame's header before it
+   * (`headerBytes`, zeroed by the parser: the frame alone in its chunk, the usual case for a
+   * small message); otherwise a copy of its own. An
    * application may send or keep `message.buffer`: other messages, frame headers and old pool
    * bytes must not be in it.
    */
   private ownedView(view: Uint8Array, headerBytes: number): Uint8Array {
-    const offset = view.byteOffset;
-    const end = offset + view.length;
-    if (end === view.buffer.byteLength) {
-      if (offset === 0) return view;
-      if (offset === headerBytes) {
-        new Uint8Array(view.buffer, 0, offset).fill(0);
-        return view;
-      }
-    }
+    if (ownsItsBuffer(view, headerBytes)) return view;
     const own = this.allocateMessage(view.length);
     own.set(view);
     return own;
