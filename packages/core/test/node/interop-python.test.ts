@@ -1,4 +1,3 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +5,8 @@ import {
   closeHttpServer,
   listenOnLoopback,
   pythonMessageLimitProbe,
+  pythonWebsocketsVersion,
+  runPythonScript,
   waitFor,
 } from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,53 +21,8 @@ import {
 // package python3-websockets, run by Debian's python3 (a pyenv or venv python on PATH would
 // not see it). The scenario lives in ../fixtures/python_websockets_client.py.
 
-const PYTHON = process.env.WSGATE_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../fixtures/python_websockets_client.py', import.meta.url));
 const MiB = 1024 * 1024;
-
-/** The prerequisites, checked when the test runs: missing, it fails with this message. */
-function requirePythonWebsockets(): string {
-  try {
-    return execFileSync(PYTHON, ['-c', 'import websockets; print(websockets.__version__)'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
-  } catch (error) {
-    throw new Error(
-      `Python websockets is not installed for ${PYTHON}: the interop test runs it as a client. ` +
-        'Install it: apt-get install -y python3-websockets (.ci/run does this); ' +
-        `set WSGATE_PYTHON to use another interpreter. (${(error as Error).message.split('\n')[0]})`,
-    );
-  }
-}
-
-function runPython(url: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      PYTHON,
-      [SCRIPT, url],
-      { timeout: 90_000, maxBuffer: 16 * MiB, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-      (error, stdout, stderr) => {
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        let parsed: Record<string, unknown> | undefined;
-        try {
-          parsed = JSON.parse(last) as Record<string, unknown>;
-        } catch {
-          parsed = undefined;
-        }
-        if (error !== null || parsed === undefined || 'error' in parsed) {
-          reject(
-            new Error(
-              `the python client failed (${error?.message ?? 'no error'}):\n${stdout}\n${stderr}`,
-            ),
-          );
-          return;
-        }
-        resolve(parsed);
-      },
-    );
-  });
-}
 
 interface Observed {
   readonly request: HandshakeRequest;
@@ -112,8 +68,8 @@ describe('Python websockets as a client of a wsgate server', () => {
     // A missing prerequisite or a failed run is kept and thrown by every test below, so that
     // each one fails with the reason (a failing hook would only mark them as skipped).
     try {
-      version = requirePythonWebsockets();
-      outcome = await runPython(`ws://127.0.0.1:${port}`);
+      version = pythonWebsocketsVersion();
+      outcome = await runPythonScript(SCRIPT, [`ws://127.0.0.1:${port}`], 90_000);
     } catch (error) {
       setupError = error;
     }
