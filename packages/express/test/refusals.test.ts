@@ -100,6 +100,30 @@ describe.each(flavours)('$name: refusals on the handshake', ({ express }) => {
     expect(fromResponse.headers['www-authenticate']).toBe('Basic realm="demo"');
   });
 
+  it('answers next(err) whose headers carry CR LF (a value copied from the request) with 500 WSG_RESPONSE_HEADER_INVALID, never the injected line', async () => {
+    const app = express();
+    app.get(
+      '/chat',
+      (req, _res, next) =>
+        next(
+          Object.assign(new Error('no token'), {
+            status: 401,
+            headers: { 'WWW-Authenticate': `Bearer realm="${String(req.query.realm)}"` },
+          }),
+        ),
+      websocket(() => {}),
+    );
+    const { port } = await serve(app);
+    const response = await rawRequest(port, {
+      path: `/chat?realm=${encodeURIComponent('x"\r\nSet-Cookie: session=attacker')}`,
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers['x-wsgate-error']).toBe('WSG_RESPONSE_HEADER_INVALID');
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(response.raw).not.toMatch(/\r\nSet-Cookie:/i);
+    expect(response.closedByServer).toBe(true);
+  });
+
   it('answers a 401 error without any authentication scheme as 403, keeping WSG_AUTH_REQUIRED', async () => {
     const app = express();
     app.get(

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { launchChromium } from './chromium.js';
 import { type RunningDemo, startDemo } from './demo-app.js';
 import { waitFor } from './net.js';
+import { pythonMessageLimitProbe } from './python-client.js';
 import { dripRequest, rawRequest } from './raw-http.js';
 
 function open(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
@@ -309,6 +310,18 @@ export function demoContractSuite(name: string, appDir: string): void {
       expect(code).toBe(1009);
       expect(reason).toMatch(/^WSG_MESSAGE_TOO_BIG/);
     }, 30_000);
+
+    // Random bytes do not compress: Python websockets (zlib, memLevel 5) sends 16 MiB of them
+    // as about 16.04 MiB of DEFLATE data, which inflates to exactly the limit.
+    it('echoes 16 MiB of random bytes from Python websockets on /echo, compressed and not, and closes with 1009 for one byte more', async () => {
+      const limit = 16 * 1024 * 1024;
+      const probe = await pythonMessageLimitProbe(`ws://127.0.0.1:${demo.port}/echo`, limit);
+      for (const outcome of [probe.compressed, probe.uncompressed]) {
+        expect(outcome.at_limit).toEqual({ length: limit, equal: true });
+        expect(outcome.over_limit.code).toBe(1009);
+        expect(outcome.over_limit.reason).toMatch(/^WSG_MESSAGE_TOO_BIG/);
+      }
+    }, 180_000);
   });
 
   describe(`${name} on SIGTERM`, () => {

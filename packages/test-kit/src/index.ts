@@ -35,6 +35,13 @@ export {
   waitFor,
   withTimeout,
 } from './net.js';
+export type { PythonLimitProbe } from './python-client.js';
+export {
+  PYTHON,
+  pythonMessageLimitProbe,
+  pythonWebsocketsVersion,
+  runPythonScript,
+} from './python-client.js';
 export type { DrippedRequest, RawRequestOptions, RawResponse } from './raw-http.js';
 export {
   dripRequest,

@@ -139,6 +139,20 @@ const entries = {
         'mod_proxy uses HTTP/1.1 unless force-proxy-request-1.0 is set for the location: unset it.',
     },
   },
+  WSG_HTTP_VERSION_UNKNOWN: {
+    kind: 'handshake',
+    status: 505,
+    title: 'The request names an HTTP version this server does not speak',
+    cause:
+      'The request line names a version other than HTTP/1.0 and HTTP/1.1 (HTTP/2.0, HTTP/1.2, HTTP/9.9...). A head in HTTP/1.1 text is HTTP/1.x (RFC 9112 §2.3); HTTP/2 and HTTP/3 never arrive as text, and WebSockets over them use CONNECT (RFC 8441), not this upgrade.',
+    fix: 'Send the request as HTTP/1.1. A hand-written client or a fuzzer wrote another version into the request line.',
+    doctor:
+      'The doctor sends HTTP/1.1; this code in a 505 at the `upgrade` step (WSG_RESPONSE_REFUSED) means something on the way rewrote the request line.',
+    setups: {
+      'Node http server':
+        'Attached to a Node http or https server, HTTP/1.2 and later minor versions and HTTP/3.0 and up are answered 400 by Node itself (HPE_INVALID_VERSION); Node hands HTTP/2.0 heads to the upgrade listener, which refuses them with this code.',
+    },
+  },
   WSG_HOST_MISSING: {
     kind: 'handshake',
     status: 400,
@@ -283,6 +297,50 @@ const entries = {
       TLS: 'A wss:// client, or an HTTPS health check, pointed at a plain ws:// port sends a TLS ClientHello, which is not HTTP: use ws://, or terminate TLS in front.',
       Proxies:
         'A proxy that sends the PROXY protocol header to a backend that does not expect it causes this: turn it off for this backend.',
+    },
+  },
+  WSG_REQUEST_LINE_ENDING_INVALID: {
+    kind: 'handshake',
+    status: 400,
+    title: 'The request head has a line that does not end with CRLF',
+    cause:
+      'A line of the request head ends with a bare LF or a bare CR. HTTP/1.1 lines end with CR LF (RFC 9112 §2.2); the server refuses anything else at once, rather than waiting for a CRLF CRLF that never comes, because servers and proxies that read such lines differently can be made to disagree on where the head ends.',
+    fix: 'End every line of the request, and the head, with "\\r\\n". Hand-written clients (printf, netcat without -C, a string with "\\n" only) cause this.',
+    doctor:
+      'The doctor writes CRLF line endings; this code in a 400 at the `upgrade` step (WSG_RESPONSE_REFUSED) means a proxy on the way rewrote the line endings.',
+    setups: {
+      'Node http server':
+        'Attached to a Node http or https server, the same request is answered 400 by Node itself (HPE_CR_EXPECTED, HPE_INVALID_VERSION), without this code.',
+      'Hand-written clients':
+        'netcat: use nc -C, which sends CRLF; in code, join lines with "\\r\\n".',
+    },
+  },
+  WSG_REQUEST_FRAMING_INVALID: {
+    kind: 'handshake',
+    status: 400,
+    title: 'The request head announces a body ambiguously',
+    cause:
+      'The request has Content-Length more than once, a Content-Length that is not a decimal number, or both Content-Length and Transfer-Encoding. Servers and proxies may read such a message differently, which is how requests are smuggled (RFC 9112 §6.1, §6.3): it is refused, and the connection closed.',
+    fix: 'Send one Content-Length: 0 or none at all: a WebSocket handshake has no body. Check the client or the proxy that added the second header.',
+    doctor:
+      'The doctor sends no body headers; this code in a 400 at the `upgrade` step (WSG_RESPONSE_REFUSED) means a proxy on the way added them.',
+    setups: {
+      'Node http server':
+        'Attached to a Node http or https server, the same request is answered 400 by Node itself (HPE_UNEXPECTED_CONTENT_LENGTH, HPE_INVALID_TRANSFER_ENCODING), without this code.',
+    },
+  },
+  WSG_REQUEST_BODY_UNEXPECTED: {
+    kind: 'handshake',
+    status: 400,
+    title: 'The upgrade request announces a body',
+    cause:
+      'The upgrade request has a Content-Length other than 0 or a Transfer-Encoding. A WebSocket handshake is a GET without a body (RFC 6455 §4.1); the bytes after its head are WebSocket frames, so a body would be read as frames by one side and as a body by another: the request is refused instead.',
+    fix: 'Send the handshake without a body and without Content-Length or Transfer-Encoding (Content-Length: 0 is accepted).',
+    doctor:
+      'The doctor sends no body; this code in a 400 at the `upgrade` step (WSG_RESPONSE_REFUSED) means a proxy on the way added body headers to the upgrade.',
+    setups: {
+      'Node http server':
+        'Attached to a Node http or https server, Node hands such an upgrade to wsgate with the body as the first bytes of the connection; wsgate refuses it with this code, on every adapter.',
     },
   },
   WSG_HEADERS_TOO_LARGE: {
@@ -549,6 +607,22 @@ const entries = {
     setups: {
       'Several instances':
         'Each instance keeps its own journal: route the lookup to the instance that refused (sticky sessions), or give every instance a shared journal.',
+    },
+  },
+  WSG_RESPONSE_HEADER_INVALID: {
+    kind: 'handshake',
+    status: 500,
+    title: 'The application gave a response header that cannot be sent',
+    cause:
+      "A header the application set for the handshake answer (a refusal's headers, an HTTP error's headers, headers for the 101) has a name that is not an HTTP token, or a value with a line break or another control character (RFC 9110 §5.1, §5.5). Written as given, it would add header lines of its own choosing to the answer (response splitting): the handshake is answered 500 instead, as Node answers an invalid setHeader.",
+    fix: 'Look at the server log for this code: its detail names the header. Do not copy request values (a query parameter, a header) into response headers without removing CR, LF and other control characters.',
+    doctor:
+      'The `upgrade` step reports the 500 as WSG_RESPONSE_REFUSED; the header at fault is named in the server log only.',
+    setups: {
+      'wsgate server':
+        'The log event wsgate.handshake.refused with this code names the header in its detail (verifyUpgrade headers, UpgradeOptions.headers of handleUpgrade).',
+      'Express, Koa and NestJS':
+        "An HTTP error thrown before the upgrade (the headers of an http-errors error, ctx.throw with headers, a guard's challenge) whose header values come from the request ends here.",
     },
   },
 

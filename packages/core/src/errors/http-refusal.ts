@@ -1,3 +1,4 @@
+import { invalidFieldReason, isFieldValue } from '../protocol/http-field.js';
 import { catalogue, type HandshakeCode } from './catalogue.js';
 
 /** Reason phrases for the statuses wsgate answers with (RFC 9110 §15). */
@@ -42,6 +43,8 @@ export interface HttpRefusal {
   readonly statusText: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** What exactly was wrong, as in the body: for the log event of the refusal. */
+  readonly detail?: string;
 }
 
 export function wantsJson(accept: string | undefined): boolean {
@@ -49,13 +52,30 @@ export function wantsJson(accept: string | undefined): boolean {
 }
 
 /** Headers `buildRefusal` sets itself, in lower case. */
-const OWN_HEADERS = new Set(['x-wsgate-error', 'content-type', 'cache-control']);
+const OWN_HEADERS = new Set([
+  'x-wsgate-error',
+  'content-type',
+  'x-content-type-options',
+  'cache-control',
+]);
 
 /** Message framing headers that only `serializeRefusal` writes (RFC 9112 §6: one framing). */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection']);
 
-/** Builds the HTTP answer for a refused handshake from its catalogue entry. */
+/**
+ * Builds the HTTP answer for a refused handshake from its catalogue entry. Headers from the
+ * application that cannot be written (RFC 9110 §5.1, §5.5: a line break in a value would add
+ * header lines of its own) turn the answer into 500 WSG_RESPONSE_HEADER_INVALID, as Node's
+ * `setHeader` would throw: check `code` of the result, which is what to log.
+ */
 export function buildRefusal(code: HandshakeCode, options: RefusalOptions = {}): HttpRefusal {
+  const fault = options.headers === undefined ? undefined : invalidFieldReason(options.headers);
+  if (fault !== undefined) {
+    return buildRefusal('WSG_RESPONSE_HEADER_INVALID', {
+      detail: `${fault}, in the headers of a ${code} refusal`,
+      accept: options.accept,
+    });
+  }
   const entry = catalogue[code];
   let status = options.status ?? entry.status;
   // Field names are case-insensitive (RFC 9110 §5.1): compare the application's headers in lower case.
@@ -87,14 +107,31 @@ export function buildRefusal(code: HandshakeCode, options: RefusalOptions = {}):
       ...Object.fromEntries(extraHeaders.filter(([name]) => !OWN_HEADERS.has(name.toLowerCase()))),
       'X-WSGate-Error': code,
       'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+      // The body may quote request values (a header in the detail): never sniffed as HTML.
+      'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
     },
     body,
+    ...(options.detail ? { detail: options.detail } : {}),
   };
 }
 
-/** Serializes a refusal as the bytes of an HTTP/1.1 response, ready for a raw socket. */
+/**
+ * Serializes a refusal as the bytes of an HTTP/1.1 response, ready for a raw socket. A refusal
+ * put together by hand with a header or reason phrase that cannot be written is serialized as
+ * 500 WSG_RESPONSE_HEADER_INVALID instead: no value ever adds a line to the answer.
+ */
 export function serializeRefusal(refusal: HttpRefusal): string {
+  const fault = !isFieldValue(refusal.statusText)
+    ? 'the reason phrase has a line break or another control character'
+    : invalidFieldReason(refusal.headers);
+  if (fault !== undefined) {
+    return serializeRefusal(
+      buildRefusal('WSG_RESPONSE_HEADER_INVALID', {
+        detail: `${fault}, in a ${refusal.code} refusal`,
+      }),
+    );
+  }
   const bodyBytes = new TextEncoder().encode(refusal.body).length;
   let head = `HTTP/1.1 ${refusal.status} ${refusal.statusText}\r\n`;
   // RFC 9110 §8.6: one Content-Length, matching the body; a second one from the application

@@ -97,6 +97,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
     maxMessageBytes: options.maxMessageBytes,
     autoPong: options.autoPong,
     allocate: Buffer.allocUnsafe,
+    allocateMessage: Buffer.allocUnsafeSlow,
     compression: undefined,
     textAsString: (options.textAs ?? 'string') === 'string',
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,

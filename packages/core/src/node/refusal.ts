@@ -8,6 +8,7 @@ import {
   serializeRefusal,
   statusText,
 } from '../errors/http-refusal.js';
+import { invalidFieldReason } from '../protocol/http-field.js';
 
 /** How long a refused socket may take to read our answer before it is destroyed. */
 const LINGER_MS = 2_000;
@@ -44,13 +45,26 @@ export function writeBuiltRefusal(socket: Duplex, refusal: HttpRefusal): void {
   endWith(socket, serializeRefusal(refusal));
 }
 
-/** Writes any HTTP response on a raw socket (e.g. the answer a framework middleware chose). */
+/**
+ * Writes any HTTP response on a raw socket (e.g. the answer a framework middleware chose). A
+ * header that cannot be written (RFC 9110 §5.1, §5.5), or a status that is not three digits,
+ * gets 500 WSG_RESPONSE_HEADER_INVALID instead, as Node's `setHeader` would throw: a line break
+ * in a value must never add a line to the answer.
+ */
 export function writeHttpResponse(
   socket: Duplex,
   status: number,
   headers: Readonly<Record<string, string | number | readonly string[]>>,
   body: string | Uint8Array = '',
 ): void {
+  const fault =
+    Number.isInteger(status) && status >= 100 && status <= 999
+      ? invalidFieldReason(headers)
+      : `the status ${String(status).slice(0, 20)} is not a three-digit number`;
+  if (fault !== undefined) {
+    writeRefusal(socket, 'WSG_RESPONSE_HEADER_INVALID', { detail: fault });
+    return;
+  }
   const bodyBytes =
     typeof body === 'string'
       ? Buffer.from(body)

@@ -284,9 +284,6 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     headers?: Readonly<Record<string, string>>,
     status?: number,
   ): void {
-    this.options.onLog?.(
-      logEventFor(code, { detail, remoteAddress: request?.remoteAddress, path: request?.path }),
-    );
     const accept = request?.headers.accept;
     const refusal = buildRefusal(code, {
       ...(detail === undefined ? {} : { detail }),
@@ -294,10 +291,18 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       ...(headers === undefined ? {} : { headers }),
       ...(status === undefined ? {} : { status }),
     });
+    // The refusal's own code: WSG_RESPONSE_HEADER_INVALID when `headers` could not be written.
+    this.options.onLog?.(
+      logEventFor(refusal.code, {
+        detail: refusal.detail,
+        remoteAddress: request?.remoteAddress,
+        path: request?.path,
+      }),
+    );
     if (request !== undefined) {
       (this.options.refusalJournal ?? defaultRefusalJournal).recordFor(
         request,
-        code,
+        refusal.code,
         refusal.status,
       );
     }
@@ -397,14 +402,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       try {
         accept = serializeAcceptResponse(outcome, options.headers);
       } catch (error) {
+        // Only an extra header that cannot be written (RFC 9110 §5.5) makes it throw.
         release();
-        this.options.onLog?.(
-          logEventForException('handshake', error, {
-            remoteAddress: request.remoteAddress,
-            path: request.path,
-          }),
-        );
-        this.refuse(request, socket, 'WSG_HOOK_FAILED');
+        this.refuse(request, socket, 'WSG_RESPONSE_HEADER_INVALID', (error as Error).message);
         return undefined;
       }
       socket.write(accept);

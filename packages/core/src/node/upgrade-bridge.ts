@@ -142,7 +142,7 @@ export class UpgradeExchange {
       ...(headers === undefined ? {} : { headers }),
       ...(status === undefined ? {} : { status }),
     });
-    this.journal.recordFor(this.handshake, code, refusal.status);
+    this.journal.recordFor(this.handshake, refusal.code, refusal.status);
     writeBuiltRefusal(this.socket, refusal);
   }
 
@@ -153,14 +153,18 @@ export class UpgradeExchange {
   answerFor(server: WebSocketServer, refusal: ErrorRefusal): HttpRefusal {
     const { code, detail, status, headers } = refusal;
     const { remoteAddress, path } = this.handshake;
-    server.options.onLog?.(logEventFor(code, { detail, remoteAddress, path }));
     const accept = this.handshake.headers.accept;
-    return buildRefusal(code, {
+    const answer = buildRefusal(code, {
       accept: Array.isArray(accept) ? accept.join(', ') : accept,
       ...(detail === undefined ? {} : { detail }),
       ...(status === undefined ? {} : { status }),
       headers,
     });
+    // The answer's own code: WSG_RESPONSE_HEADER_INVALID when `headers` could not be written.
+    server.options.onLog?.(
+      logEventFor(answer.code, { detail: answer.detail, remoteAddress, path }),
+    );
+    return answer;
   }
 
   /**

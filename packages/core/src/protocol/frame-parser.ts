@@ -10,6 +10,11 @@ export interface FrameHeader {
   masked: boolean;
   /** Declared payload length; above 2^53 it is only approximate, and always over any limit. */
   payloadLength: number;
+  /**
+   * The header's size when the payload's first piece follows it in the same chunk, else 0: the
+   * bytes right before that piece are then this header, zeroed, and nothing else.
+   */
+  headerBytesBeforePayload: number;
 }
 
 export interface FrameHandler {
@@ -46,6 +51,7 @@ const sharedHeader: FrameHeader = {
   opcode: 0,
   masked: false,
   payloadLength: 0,
+  headerBytesBeforePayload: 0,
 };
 const READING_HEADER = 0;
 const READING_PAYLOAD = 1;
@@ -61,7 +67,7 @@ function headerSize(secondByte: number): number {
  * Incremental frame parser: feed it chunks of any size, it calls the handler with headers and
  * unmasked payload pieces. The results do not depend on how the bytes were chunked. Payload
  * pieces are views into the chunk (unmasked in place, unless the handler unmasks them), never
- * copies.
+ * copies; headers read from the chunk are zeroed there once decoded.
  */
 export class FrameParser {
   private state = READING_HEADER;
@@ -243,7 +249,13 @@ export class FrameParser {
       cursor += 8;
     }
     header.payloadLength = length;
+    const end = cursor + (header.masked ? 4 : 0);
     this.maskKey = header.masked ? readMaskKey(bytes, cursor) : 0;
+    const inPlace = bytes !== this.partialHeader;
+    header.headerBytesBeforePayload = inPlace && end < bytes.length ? end - offset : 0;
+    // Read, the header is zeroed: a payload alone in its chunk is then all the chunk holds
+    // (an application may keep or send the whole ArrayBuffer of a message delivered in place).
+    if (inPlace) for (let i = offset; i < end; i++) bytes[i] = 0;
     this.maskPhase = 0;
     if (!this.handler.onFrameHeader(header)) {
       this.state = STOPPED;

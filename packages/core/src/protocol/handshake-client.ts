@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { clientCodeForStatus } from '../errors/status-index.js';
 import { computeAcceptKey } from './accept-key.js';
 import { type ExtensionOffer, parseExtensionsHeader } from './extensions-header.js';
+import { invalidFieldReason } from './http-field.js';
 import { type HttpResponseHead, headerHasToken } from './http-head.js';
 
 export interface ClientRequestOptions {
@@ -17,8 +18,19 @@ export interface ClientRequestOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** The client's opening handshake (RFC 6455 §4.1). */
+/**
+ * The client's opening handshake (RFC 6455 §4.1). Throws a TypeError for an origin, subprotocol
+ * or extra header that cannot be written (RFC 9110 §5.1, §5.5): a line break would add lines.
+ */
 export function serializeClientRequest(options: ClientRequestOptions): string {
+  const fault = invalidFieldReason({
+    ...options.headers,
+    ...(options.origin === undefined ? {} : { Origin: options.origin }),
+    ...(options.subprotocols === undefined
+      ? {}
+      : { 'Sec-WebSocket-Protocol': options.subprotocols }),
+  });
+  if (fault !== undefined) throw new TypeError(fault);
   let head =
     `GET ${options.path} HTTP/1.1\r\nHost: ${options.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${options.key}\r\nSec-WebSocket-Version: 13\r\n`;
@@ -28,12 +40,8 @@ export function serializeClientRequest(options: ClientRequestOptions): string {
   }
   if (options.extensions !== undefined)
     head += `Sec-WebSocket-Extensions: ${options.extensions}\r\n`;
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-      throw new TypeError(`header ${JSON.stringify(name)} contains a line break`);
-    }
+  for (const [name, value] of Object.entries(options.headers ?? {}))
     head += `${name}: ${value}\r\n`;
-  }
   return `${head}\r\n`;
 }
 

@@ -6,6 +6,7 @@ import {
   parseExtensionsHeader,
   parseSubprotocolsHeader,
 } from './extensions-header.js';
+import { invalidFieldReason } from './http-field.js';
 import { headerHasToken } from './http-head.js';
 
 /** What the handshake needs of a request, whoever parsed it (Node's http or our own parser). */
@@ -94,9 +95,31 @@ export function validateUpgradeRequest<Agreement = unknown>(
   if (request.method !== 'GET') {
     return refuse('WSG_METHOD_NOT_ALLOWED', `the method was ${request.method}`);
   }
-  const [major = '0', minor = '0'] = request.httpVersion.split('.');
-  if (Number(major) < 1 || (Number(major) === 1 && Number(minor) < 1)) {
-    return refuse('WSG_HTTP_VERSION_UNSUPPORTED', `the request was HTTP/${request.httpVersion}`);
+  // RFC 6455 §4.1: HTTP/1.1. Older versions cannot upgrade; a head claiming HTTP/2.0 or later
+  // (HTTP/2 is never text, RFC 9112 §2.3) or HTTP/1.2 and up is no request Node or we can read.
+  if (request.httpVersion !== '1.1') {
+    const major = request.httpVersion.split('.')[0];
+    return refuse(
+      major === '0' || request.httpVersion === '1.0'
+        ? 'WSG_HTTP_VERSION_UNSUPPORTED'
+        : 'WSG_HTTP_VERSION_UNKNOWN',
+      `the request was HTTP/${request.httpVersion.slice(0, 20)}`,
+    );
+  }
+  // RFC 6455 §4.1: the handshake is a GET without a body; what follows its head is frames. A
+  // body announced anyway would be frames to one reader and a body to another (smuggling).
+  const contentLength = header(request, 'content-length');
+  const transferEncoding = header(request, 'transfer-encoding');
+  if (
+    transferEncoding !== undefined ||
+    (contentLength !== undefined && contentLength.trim() !== '0')
+  ) {
+    return refuse(
+      'WSG_REQUEST_BODY_UNEXPECTED',
+      transferEncoding !== undefined
+        ? `Transfer-Encoding: ${transferEncoding.slice(0, 40)}`
+        : `Content-Length: ${contentLength?.slice(0, 40)}`,
+    );
   }
   if (!headerHasToken(upgrade, 'websocket')) {
     return refuse('WSG_UPGRADE_TOKEN_MISSING', `Upgrade: ${upgrade}`);
@@ -192,7 +215,11 @@ export function validateUpgradeRequest<Agreement = unknown>(
   };
 }
 
-/** The 101 answer (RFC 6455 §4.2.2 step 5). */
+/**
+ * The 101 answer (RFC 6455 §4.2.2 step 5). Throws a TypeError for an extra header that cannot be
+ * written (RFC 9110 §5.1, §5.5), as Node's `setHeader` does: check them first with
+ * `invalidFieldReason` to refuse with WSG_RESPONSE_HEADER_INVALID instead.
+ */
 export function serializeAcceptResponse(
   outcome: {
     readonly acceptKey: string;
@@ -206,13 +233,11 @@ export function serializeAcceptResponse(
     head += `Sec-WebSocket-Protocol: ${outcome.subprotocol}\r\n`;
   if (outcome.extensionsHeader !== undefined)
     head += `Sec-WebSocket-Extensions: ${outcome.extensionsHeader}\r\n`;
+  const fault = invalidFieldReason(extraHeaders);
+  if (fault !== undefined) throw new TypeError(fault);
   for (const [name, value] of Object.entries(extraHeaders)) {
     // A repeated header (Set-Cookie) is written once per value (RFC 9110 §5.3).
-    for (const item of typeof value === 'string' ? [value] : value) {
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(item))
-        throw new TypeError(`header ${JSON.stringify(name)} contains a line break`);
-      head += `${name}: ${item}\r\n`;
-    }
+    for (const item of typeof value === 'string' ? [value] : value) head += `${name}: ${item}\r\n`;
   }
   return `${head}\r\n`;
 }

@@ -33,7 +33,12 @@ export interface HttpResponseHead {
   readonly rawHeaders: ReadonlyArray<readonly [string, string]>;
 }
 
-export type HeadFault = 'WSG_REQUEST_MALFORMED' | 'WSG_HEADERS_TOO_LARGE';
+export type HeadFault =
+  | 'WSG_REQUEST_MALFORMED'
+  | 'WSG_HEADERS_TOO_LARGE'
+  | 'WSG_REQUEST_LINE_ENDING_INVALID'
+  | 'WSG_REQUEST_FRAMING_INVALID'
+  | 'WSG_HTTP_VERSION_UNKNOWN';
 
 export type HeadParseResult<Head> =
   | { readonly state: 'incomplete' }
@@ -65,11 +70,26 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return text;
 }
 
-/** Finds CRLF CRLF from `from`; returns the index just past it, or -1. */
-function findHeadEnd(bytes: Uint8Array, from: number): number {
-  for (let i = Math.max(0, from); i + 3 < bytes.length; i++) {
-    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10)
-      return i + 4;
+/** `findHeadEnd`'s answer for a line break that is not CRLF. */
+const BARE_LINE_BREAK = -2;
+
+/**
+ * Finds CRLF CRLF, looking at the bytes from `from` on; returns the index just past it, or -1.
+ * `strict`: a bare LF, or a CR followed by anything but LF, gives BARE_LINE_BREAK at once.
+ */
+function findHeadEnd(bytes: Uint8Array, from: number, strict: boolean): number {
+  const length = bytes.length;
+  for (let i = Math.max(0, from); i < length; i++) {
+    const byte = bytes[i];
+    if (byte === 10) {
+      if (bytes[i - 1] !== 13) {
+        if (strict) return BARE_LINE_BREAK;
+      } else if (bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+        return i + 1;
+      }
+    } else if (byte === 13 && strict && i + 1 < length && bytes[i + 1] !== 10) {
+      return BARE_LINE_BREAK;
+    }
   }
   return -1;
 }
@@ -191,6 +211,11 @@ abstract class HeadParser<Head> {
 
   constructor(protected readonly limits: HttpHeadLimits = defaultHeadLimits) {}
 
+  /** Whether a line break other than CRLF fails the head as soon as it arrives. */
+  protected get strictLineEndings(): boolean {
+    return false;
+  }
+
   push(chunk: Uint8Array): HeadParseResult<Head> {
     const searchFrom = this.buffered.length - 3;
     let bytes = chunk;
@@ -212,7 +237,16 @@ abstract class HeadParser<Head> {
             : `the bytes are not HTTP (first byte 0x${first.toString(16).padStart(2, '0')})`,
       };
     }
-    const headEnd = findHeadEnd(bytes, searchFrom);
+    const headEnd = findHeadEnd(bytes, searchFrom, this.strictLineEndings);
+    if (headEnd === BARE_LINE_BREAK) {
+      // RFC 9112 §2.2: lines end with CRLF. Said at once, rather than waiting for a CRLF CRLF
+      // that never comes; reading a bare LF as a line end is what lets heads be smuggled.
+      return {
+        state: 'failed',
+        fault: 'WSG_REQUEST_LINE_ENDING_INVALID',
+        detail: 'a line of the head ends with a bare LF or CR instead of CRLF',
+      };
+    }
     if (headEnd === -1) {
       if (bytes.length > this.limits.maxHeaderBytes) {
         return {
@@ -246,7 +280,31 @@ abstract class HeadParser<Head> {
   ): HeadParseResult<Head>;
 }
 
+/**
+ * The body framing of a request head (RFC 9112 §6.1, §6.3): a fault when it is ambiguous (the
+ * ways requests are smuggled), else undefined. Whether a body is welcome is the handshake's call.
+ */
+function framingFault(raw: readonly (readonly [string, string])[]): string | undefined {
+  let lengths = 0;
+  let transferEncoding = false;
+  for (const [name, value] of raw) {
+    const lower = name.toLowerCase();
+    if (lower === 'transfer-encoding') transferEncoding = true;
+    else if (lower === 'content-length') {
+      lengths++;
+      if (!/^\d+$/.test(value)) return `Content-Length: ${value.slice(0, 40)} is not a number`;
+    }
+  }
+  if (lengths > 1) return `Content-Length appears ${lengths} times`;
+  if (lengths === 1 && transferEncoding) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
+}
+
 export class HttpRequestParser extends HeadParser<HttpRequestHead> {
+  protected override get strictLineEndings(): boolean {
+    return true;
+  }
+
   protected finish(
     startLine: string,
     headers: HeaderMap,
@@ -268,6 +326,19 @@ export class HttpRequestParser extends HeadParser<HttpRequestHead> {
         fault: 'WSG_REQUEST_MALFORMED',
         detail: `invalid request line ${JSON.stringify(startLine.slice(0, 80))}`,
       };
+    }
+    // RFC 9112 §2.3: HTTP/1.x heads; HTTP/1.0 and older are the handshake's to refuse (it needs
+    // 1.1), a later minor version or another major one is no version this parser reads.
+    if (versionMatch[1] !== '0' && version !== 'HTTP/1.0' && version !== 'HTTP/1.1') {
+      return {
+        state: 'failed',
+        fault: 'WSG_HTTP_VERSION_UNKNOWN',
+        detail: `the request line names ${version.slice(0, 20)}; this server speaks HTTP/1.1`,
+      };
+    }
+    const framing = framingFault(raw);
+    if (framing !== undefined) {
+      return { state: 'failed', fault: 'WSG_REQUEST_FRAMING_INVALID', detail: framing };
     }
     return {
       state: 'complete',

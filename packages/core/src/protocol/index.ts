@@ -39,6 +39,13 @@ export {
   serializeAcceptResponse,
   validateUpgradeRequest,
 } from './handshake-server.js';
+export type { FieldValue } from './http-field.js';
+export {
+  invalidFieldReason,
+  invalidFieldValueAt,
+  isFieldName,
+  isFieldValue,
+} from './http-field.js';
 export type {
   HeaderMap,
   HeadParseResult,

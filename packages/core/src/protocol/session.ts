@@ -4,6 +4,7 @@ import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
 import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
 import { applyMaskKey, copyUnmasked } from './mask.js';
+import { compressedLimit, joinParts, ownsItsBuffer, type Parts } from './message-bytes.js';
 import type { SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 import { Utf8Validator } from './utf8.js';
@@ -16,6 +17,12 @@ export interface SessionOptions {
   readonly autoPong?: boolean | undefined;
   /** How buffers are allocated; the Node layer passes Buffer.allocUnsafe. */
   readonly allocate?: Allocate | undefined;
+  /**
+   * How the buffers of received messages are allocated: each must be an ArrayBuffer of its own,
+   * never a slice of a shared pool, because an application may send or keep `message.buffer`.
+   * The Node layer passes Buffer.allocUnsafeSlow; zero-filled ones by default.
+   */
+  readonly allocateMessage?: Allocate | undefined;
   /** permessage-deflate, when negotiated. */
   readonly compression?: SessionCompression | undefined;
 }
@@ -55,52 +62,6 @@ const MAX_VIEW_PARTS = 64;
 const UNMASK_IN_PLACE_MAX_BYTES = 16 * 1024;
 
 /**
- * A message's parts as kept until it ends: each piece (a view into a received chunk) followed
- * by its masking key and phase, the key 0 when the piece is not masked (see `copyUnmasked`).
- */
-type Parts = (Uint8Array | number)[];
-
-/**
- * The parts in one buffer, unmasked on the way. The buffer is allocated up to 7 bytes longer,
- * and the message placed so that the first long masked piece and its copy are equally aligned:
- * the pieces of a message read in 64 KiB chunks then all are, and are copied 8 bytes at a time.
- */
-function joinParts(parts: Parts, total: number, allocate: Allocate): Uint8Array {
-  let aligned: Uint8Array | undefined;
-  let alignedOffset = 0;
-  for (let i = 0, offset = 0; i < parts.length; i += 3) {
-    const piece = parts[i] as Uint8Array;
-    if (parts[i + 1] !== 0) {
-      aligned = piece;
-      alignedOffset = offset;
-      break;
-    }
-    offset += piece.length;
-  }
-  let joined: Uint8Array;
-  if (aligned === undefined) {
-    joined = allocate(total);
-  } else {
-    const spacious = allocate(total + 7);
-    const shift = (aligned.byteOffset - alignedOffset - spacious.byteOffset) & 7;
-    joined = spacious.subarray(shift, shift + total);
-  }
-  for (let i = 0, offset = 0; i < parts.length; i += 3) {
-    const piece = parts[i] as Uint8Array;
-    const key = parts[i + 1] as number;
-    if (key === 0) joined.set(piece, offset);
-    else copyUnmasked(piece, key, parts[i + 2] as number, joined, offset);
-    offset += piece.length;
-  }
-  return joined;
-}
-
-/** The most DEFLATE data a message of `limit` bytes can take: its stored-block overhead and a tail. */
-function compressedLimit(limit: number): number {
-  return limit + 5 * Math.ceil(limit / 16_384) + 64;
-}
-
-/**
  * The WebSocket protocol for one connection, without I/O: bytes in through `receive`, events
  * and bytes out through the handler. Enforces framing (RFC 6455 §5), fragmentation (§5.4),
  * control frames (§5.5), UTF-8 (§8.1), the closing handshake (§7) and the message size limit.
@@ -124,6 +85,8 @@ export class WebSocketSession {
   private frameFin = false;
   private frameLength = 0;
   private framePieces = 0;
+  /** See FrameHeader.headerBytesBeforePayload. */
+  private frameHeaderBytes = 0;
   private control: Uint8Array | undefined;
   private controlLength = 0;
 
@@ -167,6 +130,9 @@ export class WebSocketSession {
   private get allocate(): Allocate {
     return this.options.allocate ?? allocateZeroed;
   }
+  private get allocateMessage(): Allocate {
+    return this.options.allocateMessage ?? allocateZeroed;
+  }
 
   get state(): SessionState {
     return this.stateValue;
@@ -187,6 +153,10 @@ export class WebSocketSession {
 
   // --- bytes in -------------------------------------------------------------------------
 
+  /**
+   * Takes a chunk of received bytes, which then belongs to the session: it unmasks payloads and
+   * zeroes headers in place, and may hand a message in it to the application as it is.
+   */
   receive(chunk: Uint8Array): void {
     this.parser.push(chunk);
   }
@@ -246,6 +216,7 @@ export class WebSocketSession {
     this.frameFin = header.fin;
     this.frameLength = header.payloadLength;
     this.framePieces = 0;
+    this.frameHeaderBytes = header.headerBytesBeforePayload;
     if (opcode >= 8) {
       if (opcode > Opcode.pong) return this.fail('WSG_FRAME_OPCODE_UNKNOWN', `opcode ${opcode}`);
       // RFC 6455 §5.5: control frames are short and never fragmented.
@@ -281,8 +252,8 @@ export class WebSocketSession {
       this.bufferLength = 0;
       if (this.messageIsText) this.utf8().reset();
     }
-    // Compressed bytes may exceed the inflated size a little (RFC 1951 §3.2.4: stored blocks
-    // add 5 bytes per 65,535); the inflated size is bounded again while inflating.
+    // Compressed bytes may exceed the inflated size (see compressedLimit); the inflated size is
+    // bounded again while inflating.
     const wireLimit = this.messageCompressed
       ? compressedLimit(this.maxMessageBytes)
       : this.maxMessageBytes;
@@ -313,6 +284,22 @@ export class WebSocketSession {
     const whole =
       messageEnds && firstPiece && this.bufferLength === 0 && piece.length === this.frameLength;
     let key = maskKey;
+    // A whole message that shares its chunk with other bytes is copied into a buffer of its own
+    // (see ownedView): a long one unmasked on the way (one pass), a short one unmasked in place
+    // first, where the word view of the chunk is cached (see applyMaskKey), then copied.
+    if (whole && !this.messageCompressed && !ownsItsBuffer(piece, this.frameHeaderBytes)) {
+      const own = this.allocateMessage(piece.length);
+      if (key !== 0 && piece.length >= UNMASK_IN_PLACE_MAX_BYTES) {
+        copyUnmasked(piece, key, maskPhase, own, 0);
+      } else {
+        if (key !== 0) applyMaskKey(piece, key, maskPhase);
+        own.set(piece);
+      }
+      if (this.messageIsText && !this.utf8().update(own)) {
+        return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
+      }
+      return this.deliver(own);
+    }
     // Unmasked now when read now (a whole message, text checked as it comes) or short; the
     // other pieces are unmasked as they are copied into the message.
     if (key !== 0 && (whole || this.messageIsText || piece.length < UNMASK_IN_PLACE_MAX_BYTES)) {
@@ -325,10 +312,10 @@ export class WebSocketSession {
     if (this.messageIsText && !this.utf8().update(piece)) {
       return this.fail('WSG_TEXT_INVALID_UTF8', 'invalid UTF-8 byte in a text message');
     }
-    // Fast path: a whole message in one piece is delivered as a view, without a copy.
-    if (whole) return this.deliver(piece);
+    // Fast path: a whole message alone in its chunk is delivered as a view, without a copy.
+    if (whole) return this.deliver(this.ownedView(piece, this.frameHeaderBytes));
     this.append(piece, firstPiece ? this.frameLength : 0, key, maskPhase);
-    return messageEnds ? this.deliver(this.takeBuffer()) : true;
+    return messageEnds ? this.deliver(this.takeBuffer(true)) : true;
   }
 
   /**
@@ -345,9 +332,10 @@ export class WebSocketSession {
   ): boolean {
     if (!whole) this.append(piece, firstPiece ? this.frameLength : 0, maskKey, maskPhase);
     if (!messageEnds) return true;
-    const compressed = whole ? piece : this.takeBuffer();
+    const compressed = whole ? piece : this.takeBuffer(false);
     const codec = (this.compression as SessionCompression).codec;
-    const inflated = codec.decompress(compressed, this.maxMessageBytes);
+    const output = codec.decompress(compressed, this.maxMessageBytes);
+    const inflated = typeof output === 'string' ? output : this.ownedView(output, 0);
     if (inflated === 'too-big') {
       return this.fail(
         'WSG_MESSAGE_TOO_BIG',
@@ -384,7 +372,7 @@ export class WebSocketSession {
         return;
       }
       this.parts = undefined;
-      this.buffer = joinParts(parts, this.bufferLength, this.allocate);
+      this.buffer = joinParts(parts, this.bufferLength, this.allocateMessage);
     }
     const needed = this.bufferLength + piece.length;
     if (needed > this.buffer.length) {
@@ -398,7 +386,7 @@ export class WebSocketSession {
           end,
         ),
       );
-      const grown = this.allocate(capacity);
+      const grown = this.allocateMessage(capacity);
       if (this.bufferLength > 0) grown.set(this.buffer.subarray(0, this.bufferLength));
       this.buffer = grown;
     }
@@ -407,16 +395,44 @@ export class WebSocketSession {
     this.bufferLength = needed;
   }
 
-  private takeBuffer(): Uint8Array {
+  /**
+   * `view` when its ArrayBuffer holds nothing else, or only its own frame's header before it
+   * (`headerBytes`, zeroed by the parser: the frame alone in its chunk, the usual case for a
+   * small message); otherwise a copy of its own. An
+   * application may send or keep `message.buffer`: other messages, frame headers and old pool
+   * bytes must not be in it.
+   */
+  private ownedView(view: Uint8Array, headerBytes: number): Uint8Array {
+    if (ownsItsBuffer(view, headerBytes)) return view;
+    const own = this.allocateMessage(view.length);
+    own.set(view);
+    return own;
+  }
+
+  /**
+   * The message's bytes in one piece: `forApplication`, in a buffer that holds nothing else (see
+   * ownedView); else (compressed data, read by the codec alone) wherever they are.
+   */
+  /** A control frame's payload in a buffer of its own (a Buffer's slice() would be a view). */
+  private copyOf(payload: Uint8Array): Uint8Array {
+    const own = this.allocateMessage(payload.length);
+    own.set(payload);
+    return own;
+  }
+
+  private takeBuffer(forApplication: boolean): Uint8Array {
     const parts = this.parts;
     let data: Uint8Array;
     if (parts === undefined) {
+      // The buffer is the message's own (allocateMessage), with room to spare: zeroed.
       data = this.buffer.subarray(0, this.bufferLength);
+      if (forApplication) this.buffer.fill(0, this.bufferLength);
     } else if (parts.length === 3) {
       data = parts[0] as Uint8Array;
       if (parts[1] !== 0) applyMaskKey(data, parts[1] as number, parts[2] as number);
+      if (forApplication) data = this.ownedView(data, 0);
     } else {
-      data = joinParts(parts, this.bufferLength, this.allocate);
+      data = joinParts(parts, this.bufferLength, this.allocateMessage);
     }
     this.parts = undefined;
     this.buffer = EMPTY;
@@ -451,11 +467,11 @@ export class WebSocketSession {
   private handleControlFrame(payload: Uint8Array): boolean {
     if (this.frameOpcode === Opcode.ping) {
       if (this.autoPong && !this.closeSentValue) this.transmitFrame(Opcode.pong, payload, false);
-      this.handler.onPing(payload.slice());
+      this.handler.onPing(this.copyOf(payload));
       return true;
     }
     if (this.frameOpcode === Opcode.pong) {
-      this.handler.onPong(payload.slice());
+      this.handler.onPong(this.copyOf(payload));
       return true;
     }
     const close = parseClosePayload(payload);
