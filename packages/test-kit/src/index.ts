@@ -35,3 +35,6 @@ export {
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
 export { openWs, wsClosed, wsNextMessage } from './ws-client.js';
+export { BackplaneEvents } from './backplane-events.js';
+export type { BackplaneCluster, BackplaneNodeOptions } from './backplane-suite.js';
+export { describeBackplane } from './backplane-suite.js';

@@ -15,6 +15,8 @@ export const ErrorKind = {
   lifecycle: 'lifecycle',
   /** A client could not open a connection (DNS, TCP, TLS, a refused or broken handshake). */
   client: 'client',
+  /** A topic operation failed: a bad topic name, or no backplane to carry it; connections stay open. */
+  topic: 'topic',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -1017,6 +1019,35 @@ const entries = {
         'Capture the exchange with --capture FILE and open it in Wireshark, or tshark -d tcp.port==PORT,http -Y websocket, to see each frame.',
       '1008 and 4000-4999':
         "The application's rules: the reason and the application's documentation say which.",
+    },
+  },
+  // --- topics and the backplane that carries them -------------------------------------
+  WSG_TOPIC_INVALID: {
+    kind: 'topic',
+    title: 'Not a valid topic name',
+    cause:
+      'A topic name must be a string of 1 to 128 characters; it was missing, empty, too long or not a string. Topics are exact strings: no patterns or wildcards.',
+    fix: 'Send a topic name of 1 to 128 characters, compared exactly; put structure in the name itself (such as rooms.42) rather than in wildcards.',
+    doctor:
+      'The doctor does not subscribe to topics; the application reports this code to the client that sent the name, and the connection stays open.',
+    setups: {
+      Clients:
+        'Check the topic before sending it: a JSON null, a number or an empty string is not a topic.',
+    },
+  },
+  WSG_BACKPLANE_UNAVAILABLE: {
+    kind: 'topic',
+    title: 'The topic backplane cannot be reached',
+    cause:
+      'The store that carries topics between processes (Redis, for a cluster of several processes) refused the connection, is down, or dropped the connection; a message published meanwhile was not stored, and may not have been delivered.',
+    fix: 'Check that the backplane server runs and is reachable at the configured URL (redis-cli -u URL ping); the backplane reconnects by itself, so publish again once it is back.',
+    doctor:
+      'The doctor talks to the WebSocket server, not to its backplane; the server reports this code to clients that publish or subscribe while the backplane is down, and its connections stay open.',
+    setups: {
+      Redis:
+        'redis-cli -u URL ping answers PONG when Redis is up; check the host, port, password and TLS (rediss://) in the URL, and that a firewall lets the application reach it.',
+      Containers:
+        'Inside a container, 127.0.0.1 is the container itself: use the Redis service name (redis://redis:6379) or the published address.',
     },
   },
 } as const satisfies Record<string, CatalogueEntry>;

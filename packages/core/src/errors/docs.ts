@@ -18,6 +18,11 @@ const sections: ReadonlyArray<readonly [ErrorKind, string, string]> = [
     'Client connection failures',
     'Raised by `connect()` as a `WsgateError` with this code.',
   ],
+  [
+    'topic',
+    'Topics and backplanes',
+    'A `WsgateError` with this code rejects the topic operation (or arrives as the backplane\'s `error` event); no status or close code: the connection stays open.',
+  ],
 ];
 
 function answerOf(code: (typeof errorCodes)[number]): string {
@@ -29,7 +34,7 @@ function answerOf(code: (typeof errorCodes)[number]): string {
     return `${entry.status} ${statusText[entry.status] ?? ''}${headers ? ` + ${headers}` : ''}`;
   }
   if (entry.closeCode !== undefined) return `close ${entry.closeCode}`;
-  return 'client error';
+  return `${entry.kind} error`;
 }
 
 /** Renders docs/errors.md from the catalogue; a test keeps the committed file identical. */

@@ -5,6 +5,7 @@ const eventNames: Readonly<Record<ErrorKind, string>> = {
   protocol: 'wsgate.connection.failed',
   lifecycle: 'wsgate.connection.closed',
   client: 'wsgate.client.failed',
+  topic: 'wsgate.topic.failed',
 };
 
 /** A structured log record for a catalogue error: what a logger or metrics pipeline receives. */

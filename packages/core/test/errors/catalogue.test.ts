@@ -114,8 +114,8 @@ describe('the error catalogue', () => {
     },
   );
 
-  test.each(ofKind('client'))(
-    'client error %s has neither status nor close code',
+  test.each([...ofKind('client'), ...ofKind('topic')])(
+    '%s has neither status nor close code',
     (_code, entry) => {
       expect(entry.status).toBeUndefined();
       expect(entry.closeCode).toBeUndefined();

@@ -14,6 +14,7 @@ describe('log events from the catalogue', () => {
           protocol: 'wsgate.connection.failed',
           lifecycle: 'wsgate.connection.closed',
           client: 'wsgate.client.failed',
+          topic: 'wsgate.topic.failed',
         }[entry.kind],
       );
       expect(event).toMatchObject({ code, kind: entry.kind, title: entry.title });

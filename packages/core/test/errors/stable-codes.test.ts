@@ -2,11 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { catalogue, type ErrorCode, errorCodes } from '../../src/errors/catalogue.js';
 
 /**
- * Every code wsgate has released, with what it answers: an HTTP status, a close code, or
- * 'client' for connect() failures. Codes are stable: once here, a code is never renamed,
- * removed or given another answer. A new code is added to this list in the same change.
+ * Every code wsgate has released, with what it answers: an HTTP status, a close code, or its
+ * kind ('client' for connect() failures, 'topic' for topic operations). Codes are stable: once
+ * here, a code is never renamed, removed or given another answer. A new code is added to this list in the same change.
  */
-const released: Readonly<Record<string, number | 'client'>> = {
+const released: Readonly<Record<string, number | 'client' | 'topic'>> = {
   WSG_NOT_WEBSOCKET: 426,
   WSG_VERSION_UNSUPPORTED: 426,
   WSG_METHOD_NOT_ALLOWED: 405,
@@ -73,13 +73,15 @@ const released: Readonly<Record<string, number | 'client'>> = {
   WSG_RESPONSE_MALFORMED: 'client',
   WSG_REPLY_TIMEOUT: 'client',
   WSG_CLOSE_UNEXPECTED: 'client',
+  WSG_TOPIC_INVALID: 'topic',
+  WSG_BACKPLANE_UNAVAILABLE: 'topic',
 };
 
 describe('stable error codes', () => {
   test.each(Object.entries(released))('%s still exists and still answers %s', (code, answer) => {
     expect(Object.hasOwn(catalogue, code), `${code} was renamed or removed`).toBe(true);
     const entry = catalogue[code as ErrorCode];
-    expect(entry.status ?? entry.closeCode ?? 'client').toBe(answer);
+    expect(entry.status ?? entry.closeCode ?? entry.kind).toBe(answer);
   });
 
   test('every code in the catalogue is on the released list (add new codes there)', () => {
