@@ -1,0 +1,381 @@
+import {
+  assertTopicName,
+  type Backplane,
+  type BackplaneEvent,
+  type BackplaneListener,
+  type HistoryOptions,
+  type HistoryResult,
+  historyLimits,
+  newEpoch,
+  type PresenceMember,
+  type TopicMessage,
+  type TopicPosition,
+  WsgateError,
+} from '@wsgate/core';
+import { createClient, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { decodeLive, parseData } from './envelope.js';
+import { DEFAULT_KEY_PREFIX, type TopicKeys, topicKeys } from './keys.js';
+import {
+  historyScript,
+  leaveScript,
+  membersScript,
+  publishScript,
+  refreshMembersScript,
+  type Script,
+} from './scripts.js';
+
+export interface RedisBackplaneOptions {
+  /** `redis://[[user]:password@]host[:port][/db]` or `rediss://` (default redis://127.0.0.1:6379). */
+  readonly url?: string;
+  /** More node-redis client options (socket, TLS, credentials); `url` above wins over theirs. */
+  readonly client?: RedisClientOptions;
+  /** Prefix of every key and channel (default `wsgate:`): several apps can share one Redis. */
+  readonly keyPrefix?: string;
+  readonly history?: HistoryOptions;
+  /** How long a member outlives its node's last refresh: a crashed node's members leave after this (default 30 s). */
+  readonly presenceTtlMs?: number;
+  /** How long a topic's epoch and offset outlive its last use (default 24 h); then it starts a new epoch. */
+  readonly topicTtlMs?: number;
+  /** Live delivery with SPUBLISH/SSUBSCRIBE (Redis 7 sharded pub/sub) instead of PUBLISH/SUBSCRIBE. */
+  readonly shardedPubSub?: boolean;
+  /** The clock for publishedAt and the age of history (default Date.now). */
+  readonly now?: () => number;
+}
+
+type Client = ReturnType<typeof createClient>;
+
+const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
+const DEFAULT_PRESENCE_TTL_MS = 30_000;
+const DEFAULT_TOPIC_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A Backplane over Redis: every process given the same Redis (and key prefix) is one cluster.
+ * Offsets, history and presence live in Redis and change only inside Lua scripts (scripts.ts),
+ * so each topic has one order; live messages arrive over pub/sub on a second connection.
+ * When Redis goes away, operations reject with WSG_BACKPLANE_UNAVAILABLE and one `error` event
+ * reports the outage; both connections come back by themselves, the subscriber resubscribes, and
+ * a `reconnect` event tells the layer above to fill gaps from history.
+ */
+export class RedisBackplane implements Backplane {
+  readonly #options: RedisBackplaneOptions;
+  readonly #prefix: string;
+  readonly #limits: Required<HistoryOptions>;
+  readonly #presenceTtlMs: number;
+  readonly #topicTtlMs: number;
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  readonly #now: () => number;
+  /** channel → topic, for the topics this node is subscribed to. */
+  readonly #channels = new Map<string, string>();
+  /** topic → client ID → data JSON, of the members this node joined: refreshed until they leave. */
+  readonly #joined = new Map<string, Map<string, string>>();
+  #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  #commands: Client | undefined;
+  #subscriber: Client | undefined;
+  #listener: BackplaneListener = () => {};
+  #refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisBackplaneOptions = {}) {
+    this.#options = options;
+    this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.#limits = historyLimits(options.history);
+    this.#presenceTtlMs = positive('presenceTtlMs', options.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS);
+    this.#topicTtlMs = Math.max(
+      positive('topicTtlMs', options.topicTtlMs ?? DEFAULT_TOPIC_TTL_MS),
+      this.#limits.maxAgeMs,
+    );
+    this.#publishCommand = options.shardedPubSub === true ? 'SPUBLISH' : 'PUBLISH';
+    this.#now = options.now ?? Date.now;
+  }
+
+  async start(listener: BackplaneListener): Promise<void> {
+    if (this.#state !== 'new') throw unavailable(`start() was already called (${this.#state})`);
+    this.#state = 'starting';
+    this.#listener = listener;
+    let connecting = true;
+    const url = this.#options.url ?? this.#options.client?.url ?? 'redis://127.0.0.1:6379';
+    const commands = createClient({
+      ...this.#options.client,
+      url,
+      // Commands sent while Redis is away fail at once rather than wait in a queue: a publish
+      // must reject, not go out minutes later and out of the order the caller saw.
+      disableOfflineQueue: true,
+      socket: {
+        ...this.#options.client?.socket,
+        // Fail start() on the first refused connection; after that, retry for ever.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connecting ? cause : Math.min(2 ** retries * 50, 2000),
+      },
+    });
+    const subscriber = commands.duplicate();
+    this.#commands = commands;
+    this.#subscriber = subscriber;
+    this.#watch(commands, 'commands');
+    this.#watch(subscriber, 'subscriber');
+    try {
+      await Promise.all([commands.connect(), subscriber.connect()]);
+    } catch (error) {
+      this.#state = 'closed';
+      commands.destroy();
+      subscriber.destroy();
+      throw unavailable(`cannot connect to ${redact(url)}: ${message(error)}`, error);
+    }
+    connecting = false;
+    this.#state = 'started';
+    // A third of the TTL: a member survives two missed refreshes before it expires.
+    this.#refreshTimer = setInterval(() => this.#refreshAll(), this.#presenceTtlMs / 3);
+    this.#refreshTimer.unref();
+  }
+
+  async publish(topic: string, data: Uint8Array, binary: boolean): Promise<TopicPosition> {
+    const keys = this.#keys(topic);
+    const reply = (await this.#run(publishScript, [keys.meta, keys.stream], [
+      newEpoch(),
+      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      binary ? '1' : '0',
+      String(Math.round(this.#now())),
+      String(this.#limits.maxMessages),
+      String(this.#limits.maxAgeMs),
+      String(this.#topicTtlMs),
+      keys.channel,
+      this.#publishCommand,
+    ])) as [number, Buffer];
+    return { offset: reply[0], epoch: reply[1].toString('latin1') };
+  }
+
+  async subscribe(topic: string): Promise<void> {
+    const { channel } = this.#keys(topic);
+    if (this.#channels.get(channel) === topic) return;
+    this.#channels.set(channel, topic);
+    try {
+      await this.#subscribeChannel(channel, true);
+    } catch (error) {
+      this.#channels.delete(channel);
+      throw unavailable(`cannot subscribe to ${topic}: ${message(error)}`, error);
+    }
+  }
+
+  async unsubscribe(topic: string): Promise<void> {
+    const { channel } = this.#keys(topic);
+    if (!this.#channels.delete(channel)) return;
+    try {
+      await this.#subscribeChannel(channel, false);
+    } catch (error) {
+      throw unavailable(`cannot unsubscribe from ${topic}: ${message(error)}`, error);
+    }
+  }
+
+  async position(topic: string): Promise<TopicPosition> {
+    const keys = this.#keys(topic);
+    const [offset, epoch] = (await this.#run(historyScript, [keys.meta, keys.stream], [
+      newEpoch(),
+      String(this.#topicTtlMs),
+      '',
+      '',
+    ])) as [number, Buffer, unknown];
+    return { offset, epoch: epoch.toString('latin1') };
+  }
+
+  async history(topic: string, since: TopicPosition): Promise<HistoryResult> {
+    const keys = this.#keys(topic);
+    const valid = Number.isSafeInteger(since.offset) && since.offset >= 0;
+    const [offset, rawEpoch, entries] = (await this.#run(historyScript, [keys.meta, keys.stream], [
+      newEpoch(),
+      String(this.#topicTtlMs),
+      valid ? String(since.offset) : '',
+      valid ? since.epoch : '',
+    ])) as [number, Buffer, [Buffer, Buffer[]][]];
+    const position = { offset, epoch: rawEpoch.toString('latin1') };
+    const missed = offset - since.offset;
+    const messages = entries.map((entry) => toMessage(topic, position.epoch, entry));
+    const oldestKept = this.#now() - this.#limits.maxAgeMs;
+    const recovered =
+      valid &&
+      since.epoch === position.epoch &&
+      missed >= 0 &&
+      messages.length === missed &&
+      (missed === 0 || messages[0]?.offset === since.offset + 1) &&
+      messages.every((m) => m.publishedAt >= oldestKept);
+    return recovered ? { recovered, position, messages } : { recovered, position, messages: [] };
+  }
+
+  async join(topic: string, member: PresenceMember): Promise<void> {
+    const keys = this.#keys(topic);
+    const json = JSON.stringify(member.data) ?? 'null';
+    await this.#presence(refreshMembersScript, keys, [
+      String(this.#presenceTtlMs),
+      '1',
+      member.clientId,
+      json,
+    ]);
+    let own = this.#joined.get(topic);
+    if (own === undefined) this.#joined.set(topic, (own = new Map()));
+    own.set(member.clientId, json);
+  }
+
+  async leave(topic: string, clientId: string): Promise<void> {
+    const keys = this.#keys(topic);
+    const own = this.#joined.get(topic);
+    own?.delete(clientId);
+    if (own?.size === 0) this.#joined.delete(topic);
+    await this.#presence(leaveScript, keys, [clientId]);
+  }
+
+  async members(topic: string): Promise<readonly PresenceMember[]> {
+    const flat = (await this.#presence(membersScript, this.#keys(topic), [])) as Buffer[];
+    const members: PresenceMember[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      members.push({
+        clientId: flat[i]?.toString('utf8') ?? '',
+        data: parseData(flat[i + 1]?.toString('utf8') ?? 'null'),
+      });
+    }
+    return members;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'new') {
+      this.#state = 'closed';
+      return;
+    }
+    clearInterval(this.#refreshTimer);
+    const leaving = [...this.#joined].flatMap(([topic, own]) =>
+      [...own.keys()].map((clientId) => this.leave(topic, clientId).catch(() => {})),
+    );
+    await Promise.all(leaving);
+    this.#state = 'closed';
+    this.#channels.clear();
+    for (const client of [this.#commands, this.#subscriber]) {
+      if (client?.isReady) await client.close().catch(() => client.destroy());
+      else if (client?.isOpen) client.destroy();
+    }
+  }
+
+  #keys(topic: string): TopicKeys {
+    assertTopicName(topic);
+    if (this.#state !== 'started')
+      throw unavailable(this.#state === 'closed' ? 'the backplane is closed' : 'start() was not called');
+    return topicKeys(this.#prefix, topic);
+  }
+
+  /** Runs a script by its SHA1, loading it on first use (and after a Redis restart lost it). */
+  async #run(script: Script, keys: string[], args: (string | Buffer)[]): Promise<unknown> {
+    const client = this.#commands;
+    if (client === undefined || !client.isReady) throw unavailable('not connected to Redis');
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS);
+    } catch (error) {
+      if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
+    }
+    try {
+      return await client.sendCommand(['EVAL', script.source, ...tail], BUFFERS);
+    } catch (error) {
+      throw unavailable(message(error), error);
+    }
+  }
+
+  #presence(script: Script, keys: TopicKeys, args: string[]): Promise<unknown> {
+    return this.#run(script, [keys.members, keys.expiries], [
+      keys.channel,
+      this.#publishCommand,
+      ...args,
+    ]);
+  }
+
+  #subscribeChannel(channel: string, on: boolean): Promise<void> {
+    const subscriber = this.#subscriber;
+    if (subscriber === undefined || !subscriber.isReady) throw new Error('not connected to Redis');
+    const sharded = this.#publishCommand === 'SPUBLISH';
+    if (!on) return sharded ? subscriber.sUnsubscribe(channel) : subscriber.unsubscribe(channel);
+    const listener = (raw: Buffer, from: Buffer) => this.#onLive(raw, from);
+    return sharded
+      ? subscriber.sSubscribe(channel, listener, true)
+      : subscriber.subscribe(channel, listener, true);
+  }
+
+  #onLive(raw: Buffer, channel: Buffer): void {
+    const topic = this.#channels.get(channel.toString('utf8'));
+    if (topic === undefined || this.#state !== 'started') return;
+    const event = decodeLive(topic, raw);
+    if (event !== undefined) this.#emit(event);
+  }
+
+  /** Both connections report an outage once, and the subscriber's return as `reconnect`. */
+  #watch(client: Client, role: 'commands' | 'subscriber'): void {
+    let down = false;
+    client.on('error', (error: unknown) => {
+      if (this.#state !== 'started' || down) return;
+      down = true;
+      this.#emit({
+        type: 'error',
+        error: unavailable(`lost the ${role} connection to Redis: ${message(error)}`, error),
+      });
+    });
+    client.on('ready', () => {
+      if (!down) return;
+      down = false;
+      if (this.#state !== 'started') return;
+      if (role === 'subscriber') this.#emit({ type: 'reconnect' });
+      // A restarted Redis lost the members: put this node's back at once.
+      else this.#refreshAll();
+    });
+  }
+
+  #refreshAll(): void {
+    const ttl = String(this.#presenceTtlMs);
+    const topics = new Set([...this.#joined.keys(), ...this.#channels.values()]);
+    for (const topic of topics) {
+      const own = [...(this.#joined.get(topic) ?? [])].flat();
+      this.#presence(refreshMembersScript, topicKeys(this.#prefix, topic), [ttl, '0', ...own]).catch(
+        // The outage was reported by the connection's error event; the next refresh retries.
+        () => {},
+      );
+    }
+  }
+
+  #emit(event: BackplaneEvent): void {
+    try {
+      this.#listener(event);
+    } catch (error) {
+      // The listener's own failure must surface, but not inside node-redis's callbacks.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+function toMessage(topic: string, epoch: string, [id, fields]: [Buffer, Buffer[]]): TopicMessage {
+  const values = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    values.set(fields[i]?.toString('latin1') ?? '', fields[i + 1] ?? Buffer.alloc(0));
+  return {
+    topic,
+    offset: Number.parseInt(id.toString('latin1'), 10),
+    epoch,
+    data: new Uint8Array(values.get('d') ?? Buffer.alloc(0)),
+    binary: values.get('b')?.toString('latin1') === '1',
+    publishedAt: Number(values.get('t')?.toString('latin1')),
+  };
+}
+
+function unavailable(detail: string, cause?: unknown): WsgateError {
+  return new WsgateError('WSG_BACKPLANE_UNAVAILABLE', cause === undefined ? { detail } : { detail, cause });
+}
+
+function message(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return message(error.errors[0]);
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** The URL without its password, for messages and logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
