@@ -115,8 +115,7 @@ export class RedisBackplane implements Backplane {
       await Promise.all([commands.connect(), subscriber.connect()]);
     } catch (error) {
       this.#state = 'closed';
-      commands.destroy();
-      subscriber.destroy();
+      for (const client of [commands, subscriber]) if (client.isOpen) client.destroy();
       throw unavailable(`cannot connect to ${redact(url)}: ${message(error)}`, error);
     }
     connecting = false;
