@@ -12,7 +12,7 @@ import {
   type TopicPosition,
   WsgateError,
 } from '@wsgate/core';
-import { createClient, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { createClient, type RedisClientOptions } from 'redis';
 import { decodeLive, parseData } from './envelope.js';
 import { DEFAULT_KEY_PREFIX, type TopicKeys, topicKeys } from './keys.js';
 import {
@@ -44,7 +44,9 @@ export interface RedisBackplaneOptions {
 
 type Client = ReturnType<typeof createClient>;
 
-const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
+// Replies of RESP's blob string type ('$', 36) as Buffers: payloads are bytes, not UTF-8 text.
+// (RESP_TYPES.BLOB_STRING; the constant is not exported by every redis 5.x.)
+const BUFFERS = { typeMapping: { 36: Buffer } } as const;
 const DEFAULT_PRESENCE_TTL_MS = 30_000;
 const DEFAULT_TOPIC_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -78,7 +80,10 @@ export class RedisBackplane implements Backplane {
     this.#options = options;
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.#limits = historyLimits(options.history);
-    this.#presenceTtlMs = positive('presenceTtlMs', options.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS);
+    this.#presenceTtlMs = positive(
+      'presenceTtlMs',
+      options.presenceTtlMs ?? DEFAULT_PRESENCE_TTL_MS,
+    );
     this.#topicTtlMs = Math.max(
       positive('topicTtlMs', options.topicTtlMs ?? DEFAULT_TOPIC_TTL_MS),
       this.#limits.maxAgeMs,
@@ -127,17 +132,21 @@ export class RedisBackplane implements Backplane {
 
   async publish(topic: string, data: Uint8Array, binary: boolean): Promise<TopicPosition> {
     const keys = this.#keys(topic);
-    const reply = (await this.#run(publishScript, [keys.meta, keys.stream], [
-      newEpoch(),
-      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      binary ? '1' : '0',
-      String(Math.round(this.#now())),
-      String(this.#limits.maxMessages),
-      String(this.#limits.maxAgeMs),
-      String(this.#topicTtlMs),
-      keys.channel,
-      this.#publishCommand,
-    ])) as [number, Buffer];
+    const reply = (await this.#run(
+      publishScript,
+      [keys.meta, keys.stream],
+      [
+        newEpoch(),
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        binary ? '1' : '0',
+        String(Math.round(this.#now())),
+        String(this.#limits.maxMessages),
+        String(this.#limits.maxAgeMs),
+        String(this.#topicTtlMs),
+        keys.channel,
+        this.#publishCommand,
+      ],
+    )) as [number, Buffer];
     return { offset: reply[0], epoch: reply[1].toString('latin1') };
   }
 
@@ -165,24 +174,27 @@ export class RedisBackplane implements Backplane {
 
   async position(topic: string): Promise<TopicPosition> {
     const keys = this.#keys(topic);
-    const [offset, epoch] = (await this.#run(historyScript, [keys.meta, keys.stream], [
-      newEpoch(),
-      String(this.#topicTtlMs),
-      '',
-      '',
-    ])) as [number, Buffer, unknown];
+    const [offset, epoch] = (await this.#run(
+      historyScript,
+      [keys.meta, keys.stream],
+      [newEpoch(), String(this.#topicTtlMs), '', ''],
+    )) as [number, Buffer, unknown];
     return { offset, epoch: epoch.toString('latin1') };
   }
 
   async history(topic: string, since: TopicPosition): Promise<HistoryResult> {
     const keys = this.#keys(topic);
     const valid = Number.isSafeInteger(since.offset) && since.offset >= 0;
-    const [offset, rawEpoch, entries] = (await this.#run(historyScript, [keys.meta, keys.stream], [
-      newEpoch(),
-      String(this.#topicTtlMs),
-      valid ? String(since.offset) : '',
-      valid ? since.epoch : '',
-    ])) as [number, Buffer, [Buffer, Buffer[]][]];
+    const [offset, rawEpoch, entries] = (await this.#run(
+      historyScript,
+      [keys.meta, keys.stream],
+      [
+        newEpoch(),
+        String(this.#topicTtlMs),
+        valid ? String(since.offset) : '',
+        valid ? since.epoch : '',
+      ],
+    )) as [number, Buffer, [Buffer, Buffer[]][]];
     const position = { offset, epoch: rawEpoch.toString('latin1') };
     const missed = offset - since.offset;
     const messages = entries.map((entry) => toMessage(topic, position.epoch, entry));
@@ -206,9 +218,9 @@ export class RedisBackplane implements Backplane {
       member.clientId,
       json,
     ]);
-    let own = this.#joined.get(topic);
-    if (own === undefined) this.#joined.set(topic, (own = new Map()));
+    const own = this.#joined.get(topic) ?? new Map<string, string>();
     own.set(member.clientId, json);
+    this.#joined.set(topic, own);
   }
 
   async leave(topic: string, clientId: string): Promise<void> {
@@ -252,7 +264,9 @@ export class RedisBackplane implements Backplane {
   #keys(topic: string): TopicKeys {
     assertTopicName(topic);
     if (this.#state !== 'started')
-      throw unavailable(this.#state === 'closed' ? 'the backplane is closed' : 'start() was not called');
+      throw unavailable(
+        this.#state === 'closed' ? 'the backplane is closed' : 'start() was not called',
+      );
     return topicKeys(this.#prefix, topic);
   }
 
@@ -274,11 +288,11 @@ export class RedisBackplane implements Backplane {
   }
 
   #presence(script: Script, keys: TopicKeys, args: string[]): Promise<unknown> {
-    return this.#run(script, [keys.members, keys.expiries], [
-      keys.channel,
-      this.#publishCommand,
-      ...args,
-    ]);
+    return this.#run(
+      script,
+      [keys.members, keys.expiries],
+      [keys.channel, this.#publishCommand, ...args],
+    );
   }
 
   #subscribeChannel(channel: string, on: boolean): Promise<void> {
@@ -325,7 +339,11 @@ export class RedisBackplane implements Backplane {
     const topics = new Set([...this.#joined.keys(), ...this.#channels.values()]);
     for (const topic of topics) {
       const own = [...(this.#joined.get(topic) ?? [])].flat();
-      this.#presence(refreshMembersScript, topicKeys(this.#prefix, topic), [ttl, '0', ...own]).catch(
+      this.#presence(refreshMembersScript, topicKeys(this.#prefix, topic), [
+        ttl,
+        '0',
+        ...own,
+      ]).catch(
         // The outage was reported by the connection's error event; the next refresh retries.
         () => {},
       );
@@ -359,7 +377,10 @@ function toMessage(topic: string, epoch: string, [id, fields]: [Buffer, Buffer[]
 }
 
 function unavailable(detail: string, cause?: unknown): WsgateError {
-  return new WsgateError('WSG_BACKPLANE_UNAVAILABLE', cause === undefined ? { detail } : { detail, cause });
+  return new WsgateError(
+    'WSG_BACKPLANE_UNAVAILABLE',
+    cause === undefined ? { detail } : { detail, cause },
+  );
 }
 
 function message(error: unknown): string {

@@ -1,5 +1,4 @@
-import { closedPort } from '@wsgate/test-kit';
-import { BackplaneEvents } from '@wsgate/test-kit';
+import { BackplaneEvents, closedPort } from '@wsgate/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisBackplane } from '../src/index.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -7,13 +6,18 @@ import { type RedisServer, startRedis } from './redis-server.js';
 const text = (value: string) => new TextEncoder().encode(value);
 
 /** Retries `attempt` until it resolves, for waiting on a restarting Redis: bounded, never a fixed sleep. */
-async function eventually<T>(attempt: () => Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  attempt: () => Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what} did not succeed in ${timeoutMs} ms`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not succeed in ${timeoutMs} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -25,9 +25,13 @@ describe('presence when a node crashes', () => {
     await observer.subscribe('crash');
     await observer.join('crash', { clientId: 'survivor', data: 'here' });
 
-    const child = spawn(process.execPath, [crashingNode, redis.url, 'crash', 'doomed', String(ttlMs)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [crashingNode, redis.url, 'crash', 'doomed', String(ttlMs)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       const [line] = (await once(child.stdout, 'data')) as [Buffer];
       expect(line.toString()).toBe('joined\n');

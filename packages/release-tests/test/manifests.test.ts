@@ -35,6 +35,7 @@ const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
     'reflect-metadata': '^0.1.12 || ^0.2.0',
     rxjs: '^7.1.0',
   },
+  '@wsgate/redis': { redis: '^5.0.0' },
 };
 
 describe('which packages a release publishes', () => {

@@ -58,7 +58,8 @@ function summary(events: readonly BackplaneEvent[]): string {
     events
       .slice(-10)
       .map((event) => {
-        if (event.type === 'message') return `message ${event.message.topic}#${event.message.offset}`;
+        if (event.type === 'message')
+          return `message ${event.message.topic}#${event.message.offset}`;
         if (event.type === 'presence') return `${event.action} ${event.member.clientId}`;
         if (event.type === 'error') return `error ${event.error.message}`;
         return event.type;

@@ -243,9 +243,9 @@ export function describeBackplane(name: string, cluster: () => BackplaneCluster)
       await a.backplane.leave(name, 'alice');
       await a.backplane.leave(name, 'nobody');
       await b.events.next((e) => e.type === 'presence' && e.action === 'leave', 'alice leaves');
-      expect(b.events.events.filter((e) => e.type === 'presence' && e.action === 'leave')).toEqual(
-        [{ type: 'presence', topic: name, action: 'leave', member: alice }],
-      );
+      expect(b.events.events.filter((e) => e.type === 'presence' && e.action === 'leave')).toEqual([
+        { type: 'presence', topic: name, action: 'leave', member: alice },
+      ]);
       expect(await a.backplane.members(name)).toEqual([{ clientId: 'bob', data: null }]);
     });
 

@@ -21,7 +21,7 @@ const sections: ReadonlyArray<readonly [ErrorKind, string, string]> = [
   [
     'topic',
     'Topics and backplanes',
-    'A `WsgateError` with this code rejects the topic operation (or arrives as the backplane\'s `error` event); no status or close code: the connection stays open.',
+    "A `WsgateError` with this code rejects the topic operation (or arrives as the backplane's `error` event); no status or close code: the connection stays open.",
   ],
 ];
 

@@ -18,7 +18,10 @@ interface TopicState {
   offset: number;
   /** Oldest first; offsets are consecutive, ending at `offset`. */
   history: TopicMessage[];
-  readonly members: Map<string, { readonly member: PresenceMember; readonly node: MemoryBackplane }>;
+  readonly members: Map<
+    string,
+    { readonly member: PresenceMember; readonly node: MemoryBackplane }
+  >;
 }
 
 /**
@@ -217,7 +220,9 @@ export class MemoryBackplane implements Backplane {
   #ready(topic: string, create: boolean): TopicState | undefined {
     assertTopicName(topic);
     if (this.#state !== 'started')
-      throw unavailable(this.#state === 'new' ? 'start() was not called' : 'the backplane is closed');
+      throw unavailable(
+        this.#state === 'new' ? 'start() was not called' : 'the backplane is closed',
+      );
     return create ? this.#hub.topic(topic) : undefined;
   }
 
