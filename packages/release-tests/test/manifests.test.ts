@@ -39,7 +39,7 @@ const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
 };
 
 describe('which packages a release publishes', () => {
-  it('publishes exactly core, the three adapters and the wsgate command', () => {
+  it('publishes exactly core, the three adapters, the Redis backplane and the wsgate command', () => {
     expect(publicOnes.map((pkg) => pkg.manifest.name).sort()).toEqual([...PUBLIC_PACKAGE_NAMES]);
   });
 
