@@ -38,6 +38,8 @@ export interface RedisBackplaneOptions {
   readonly topicTtlMs?: number;
   /** Live delivery with SPUBLISH/SSUBSCRIBE (Redis 7 sharded pub/sub) instead of PUBLISH/SUBSCRIBE. */
   readonly shardedPubSub?: boolean;
+  /** How long an operation waits for Redis's answer before it rejects (default 5 s). */
+  readonly commandTimeoutMs?: number;
   /** The clock for publishedAt and the age of history (default Date.now). */
   readonly now?: () => number;
 }
@@ -49,6 +51,7 @@ type Client = ReturnType<typeof createClient>;
 const BUFFERS = { typeMapping: { 36: Buffer } } as const;
 const DEFAULT_PRESENCE_TTL_MS = 30_000;
 const DEFAULT_TOPIC_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 /**
  * A Backplane over Redis: every process given the same Redis (and key prefix) is one cluster.
@@ -65,6 +68,7 @@ export class RedisBackplane implements Backplane {
   readonly #presenceTtlMs: number;
   readonly #topicTtlMs: number;
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  readonly #commandTimeoutMs: number;
   readonly #now: () => number;
   /** channel → topic, for the topics this node is subscribed to. */
   readonly #channels = new Map<string, string>();
@@ -89,6 +93,10 @@ export class RedisBackplane implements Backplane {
       this.#limits.maxAgeMs,
     );
     this.#publishCommand = options.shardedPubSub === true ? 'SPUBLISH' : 'PUBLISH';
+    this.#commandTimeoutMs = positive(
+      'commandTimeoutMs',
+      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    );
     this.#now = options.now ?? Date.now;
   }
 
@@ -137,7 +145,8 @@ export class RedisBackplane implements Backplane {
       [keys.meta, keys.stream],
       [
         newEpoch(),
-        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        // A copy: the caller may reuse its buffer before the command is written.
+        Buffer.from(data),
         binary ? '1' : '0',
         String(Math.round(this.#now())),
         String(this.#limits.maxMessages),
@@ -276,15 +285,33 @@ export class RedisBackplane implements Backplane {
     if (client === undefined || !client.isReady) throw unavailable('not connected to Redis');
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS);
+      return await this.#answer(client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS));
     } catch (error) {
       if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
     }
     try {
-      return await client.sendCommand(['EVAL', script.source, ...tail], BUFFERS);
+      return await this.#answer(client.sendCommand(['EVAL', script.source, ...tail], BUFFERS));
     } catch (error) {
       throw unavailable(message(error), error);
     }
+  }
+
+  /**
+   * The reply, or a rejection after commandTimeoutMs: a Redis that hangs (paused, swapping)
+   * keeps the connection open, and no operation may wait for ever. The command may still run
+   * later, as any command sent before a connection broke may have.
+   */
+  #answer<T>(reply: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from Redis within ${this.#commandTimeoutMs} ms`)),
+        this.#commandTimeoutMs,
+      );
+    });
+    // A late reply or failure of the abandoned command has nobody left to tell.
+    reply.catch(() => {});
+    return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
   }
 
   #presence(script: Script, keys: TopicKeys, args: string[]): Promise<unknown> {

@@ -74,49 +74,78 @@ describe('RedisBackplane when Redis goes away while running', () => {
     await backplane.close();
   });
 
-  it('after a restart: reconnect event, live delivery resumes, and the lost history shows as a new epoch', async () => {
-    const subscriber = new RedisBackplane({ url: redis.url });
-    const publisher = new RedisBackplane({ url: redis.url });
+  it('rejects with the code when Redis stops answering, and works again once it answers', async () => {
+    const backplane = new RedisBackplane({ url: redis.url, commandTimeoutMs: 300 });
     const events = new BackplaneEvents();
-    await subscriber.start(events.listener);
-    await publisher.start(() => {});
-    await subscriber.subscribe('news');
-    await subscriber.join('news', { clientId: 'reader', data: { since: 'before' } });
-    await publisher.publish('news', text('one'), false);
-    const before = await publisher.publish('news', text('two'), false);
-    await events.until(() => events.messages('news').length === 2, 'two messages');
-
-    await redis.restart();
-    const reconnected = events.events.length;
-    await events.next((e) => e.type === 'reconnect', 'the reconnect event', { timeoutMs: 10_000 });
-
-    const after = await eventually(
-      () => publisher.publish('news', text('three'), false),
-      'a publish after the restart',
-    );
-    expect(after.offset).toBe(1);
-    expect(after.epoch).not.toBe(before.epoch);
-    const live = await events.next(
-      (e) => e.type === 'message' && e.message.epoch === after.epoch,
-      'the live message after the restart',
-      { from: reconnected },
-    );
-    expect(live).toMatchObject({ message: { topic: 'news', offset: 1 } });
-    expect(new TextDecoder().decode((live as { message: { data: Uint8Array } }).message.data)).toBe(
-      'three',
-    );
-    expect(await subscriber.history('news', before)).toEqual({
-      recovered: false,
-      position: after,
-      messages: [],
-    });
-    // The subscriber's node put its member back in the empty Redis.
-    const members = await eventually(async () => {
-      const found = await publisher.members('news');
-      if (found.length === 0) throw new Error('no member yet');
-      return found;
-    }, 'the member back in Redis');
-    expect(members).toEqual([{ clientId: 'reader', data: { since: 'before' } }]);
-    await Promise.all([subscriber.close(), publisher.close()]);
+    await backplane.start(events.listener);
+    await backplane.publish('news', text('before'), false);
+    redis.pause();
+    try {
+      const startedAt = Date.now();
+      const error = await backplane.publish('news', text('unanswered'), false).catch((e) => e);
+      expect(error).toMatchObject({ code: 'WSG_BACKPLANE_UNAVAILABLE' });
+      expect((error as Error).message).toContain('no answer from Redis within 300 ms');
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+    } finally {
+      redis.resume();
+    }
+    // The unanswered publish ran once Redis went on: the caller was told it might have.
+    expect((await backplane.publish('news', text('after'), false)).offset).toBe(3);
+    expect(events.events.filter((e) => e.type === 'error')).toEqual([]);
+    await backplane.close();
   });
+
+  it.each([
+    ['PUBLISH', false],
+    ['SPUBLISH (sharded)', true],
+  ])(
+    'after a restart, with %s: reconnect event, live delivery resumes, and the lost history shows as a new epoch',
+    async (_label, shardedPubSub) => {
+      const subscriber = new RedisBackplane({ url: redis.url, shardedPubSub });
+      const publisher = new RedisBackplane({ url: redis.url, shardedPubSub });
+      const events = new BackplaneEvents();
+      await subscriber.start(events.listener);
+      await publisher.start(() => {});
+      await subscriber.subscribe('news');
+      await subscriber.join('news', { clientId: 'reader', data: { since: 'before' } });
+      await publisher.publish('news', text('one'), false);
+      const before = await publisher.publish('news', text('two'), false);
+      await events.until(() => events.messages('news').length === 2, 'two messages');
+
+      await redis.restart();
+      const reconnected = events.events.length;
+      await events.next((e) => e.type === 'reconnect', 'the reconnect event', {
+        timeoutMs: 10_000,
+      });
+
+      const after = await eventually(
+        () => publisher.publish('news', text('three'), false),
+        'a publish after the restart',
+      );
+      expect(after.offset).toBe(1);
+      expect(after.epoch).not.toBe(before.epoch);
+      const live = await events.next(
+        (e) => e.type === 'message' && e.message.epoch === after.epoch,
+        'the live message after the restart',
+        { from: reconnected },
+      );
+      expect(live).toMatchObject({ message: { topic: 'news', offset: 1 } });
+      expect(
+        new TextDecoder().decode((live as { message: { data: Uint8Array } }).message.data),
+      ).toBe('three');
+      expect(await subscriber.history('news', before)).toEqual({
+        recovered: false,
+        position: after,
+        messages: [],
+      });
+      // The subscriber's node put its member back in the empty Redis.
+      const members = await eventually(async () => {
+        const found = await publisher.members('news');
+        if (found.length === 0) throw new Error('no member yet');
+        return found;
+      }, 'the member back in Redis');
+      expect(members).toEqual([{ clientId: 'reader', data: { since: 'before' } }]);
+      await Promise.all([subscriber.close(), publisher.close()]);
+    },
+  );
 });

@@ -9,6 +9,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts a new, empty server on the same port. */
   restart(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -69,5 +73,7 @@ export async function startRedis(): Promise<RedisServer> {
       await kill();
       child = await spawnRedis(port);
     },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
   };
 }
