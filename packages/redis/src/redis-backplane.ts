@@ -10,11 +10,11 @@ import {
   type PresenceMember,
   type TopicMessage,
   type TopicPosition,
-  WsgateError,
 } from '@wsgate/core';
-import { createClient, type RedisClientOptions } from 'redis';
+import type { RedisClientOptions } from 'redis';
 import { decodeLive, parseData } from './envelope.js';
 import { DEFAULT_KEY_PREFIX, type TopicKeys, topicKeys } from './keys.js';
+import { RedisLink, unavailable } from './redis-link.js';
 import {
   historyScript,
   leaveScript,
@@ -44,11 +44,6 @@ export interface RedisBackplaneOptions {
   readonly now?: () => number;
 }
 
-type Client = ReturnType<typeof createClient>;
-
-// Replies of RESP's blob string type ('$', 36) as Buffers: payloads are bytes, not UTF-8 text.
-// (RESP_TYPES.BLOB_STRING; the constant is not exported by every redis 5.x.)
-const BUFFERS = { typeMapping: { 36: Buffer } } as const;
 const DEFAULT_PRESENCE_TTL_MS = 30_000;
 const DEFAULT_TOPIC_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
@@ -75,8 +70,7 @@ export class RedisBackplane implements Backplane {
   /** topic → client ID → data JSON, of the members this node joined: refreshed until they leave. */
   readonly #joined = new Map<string, Map<string, string>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
-  #commands: Client | undefined;
-  #subscriber: Client | undefined;
+  #link: RedisLink | undefined;
   #listener: BackplaneListener = () => {};
   #refreshTimer: NodeJS.Timeout | undefined;
 
@@ -104,34 +98,28 @@ export class RedisBackplane implements Backplane {
     if (this.#state !== 'new') throw unavailable(`start() was already called (${this.#state})`);
     this.#state = 'starting';
     this.#listener = listener;
-    let connecting = true;
-    const url = this.#options.url ?? this.#options.client?.url ?? 'redis://127.0.0.1:6379';
-    const commands = createClient({
-      ...this.#options.client,
-      url,
-      // Commands sent while Redis is away fail at once rather than wait in a queue: a publish
-      // must reject, not go out minutes later and out of the order the caller saw.
-      disableOfflineQueue: true,
-      socket: {
-        ...this.#options.client?.socket,
-        // Fail start() on the first refused connection; after that, retry for ever.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          connecting ? cause : Math.min(2 ** retries * 50, 2000),
+    const link = new RedisLink(
+      {
+        url: this.#options.url ?? this.#options.client?.url ?? 'redis://127.0.0.1:6379',
+        client: this.#options.client,
+        commandTimeoutMs: this.#commandTimeoutMs,
+        sharded: this.#publishCommand === 'SPUBLISH',
       },
-    });
-    const subscriber = commands.duplicate();
-    this.#commands = commands;
-    this.#subscriber = subscriber;
-    this.#watch(commands, 'commands');
-    this.#watch(subscriber, 'subscriber');
+      {
+        live: (channel, raw) => this.#onLive(channel, raw),
+        lost: (error) => this.#emit({ type: 'error', error }),
+        resubscribed: () => this.#emit({ type: 'reconnect' }),
+        // A restarted Redis lost the members: put this node's back at once.
+        commandsBack: () => this.#refreshAll(),
+      },
+    );
     try {
-      await Promise.all([commands.connect(), subscriber.connect()]);
+      await link.connect();
     } catch (error) {
       this.#state = 'closed';
-      for (const client of [commands, subscriber]) if (client.isOpen) client.destroy();
-      throw unavailable(`cannot connect to ${redact(url)}: ${message(error)}`, error);
+      throw error;
     }
-    connecting = false;
+    this.#link = link;
     this.#state = 'started';
     // A third of the TTL: a member survives two missed refreshes before it expires.
     this.#refreshTimer = setInterval(() => this.#refreshAll(), this.#presenceTtlMs / 3);
@@ -140,7 +128,7 @@ export class RedisBackplane implements Backplane {
 
   async publish(topic: string, data: Uint8Array, binary: boolean): Promise<TopicPosition> {
     const keys = this.#keys(topic);
-    const reply = (await this.#run(
+    const reply = (await this.#ready().run(
       publishScript,
       [keys.meta, keys.stream],
       [
@@ -164,26 +152,22 @@ export class RedisBackplane implements Backplane {
     if (this.#channels.get(channel) === topic) return;
     this.#channels.set(channel, topic);
     try {
-      await this.#subscribeChannel(channel, true);
+      await this.#ready().subscribe(channel);
     } catch (error) {
       this.#channels.delete(channel);
-      throw unavailable(`cannot subscribe to ${topic}: ${message(error)}`, error);
+      throw error;
     }
   }
 
   async unsubscribe(topic: string): Promise<void> {
     const { channel } = this.#keys(topic);
     if (!this.#channels.delete(channel)) return;
-    try {
-      await this.#subscribeChannel(channel, false);
-    } catch (error) {
-      throw unavailable(`cannot unsubscribe from ${topic}: ${message(error)}`, error);
-    }
+    await this.#ready().unsubscribe(channel);
   }
 
   async position(topic: string): Promise<TopicPosition> {
     const keys = this.#keys(topic);
-    const [offset, epoch] = (await this.#run(
+    const [offset, epoch] = (await this.#ready().run(
       historyScript,
       [keys.meta, keys.stream],
       [newEpoch(), String(this.#topicTtlMs), '', ''],
@@ -194,7 +178,7 @@ export class RedisBackplane implements Backplane {
   async history(topic: string, since: TopicPosition): Promise<HistoryResult> {
     const keys = this.#keys(topic);
     const valid = Number.isSafeInteger(since.offset) && since.offset >= 0;
-    const [offset, rawEpoch, entries] = (await this.#run(
+    const [offset, rawEpoch, entries] = (await this.#ready().run(
       historyScript,
       [keys.meta, keys.stream],
       [
@@ -264,10 +248,7 @@ export class RedisBackplane implements Backplane {
     await Promise.all(leaving);
     this.#state = 'closed';
     this.#channels.clear();
-    for (const client of [this.#commands, this.#subscriber]) {
-      if (client?.isReady) await client.close().catch(() => client.destroy());
-      else if (client?.isOpen) client.destroy();
-    }
+    await this.#link?.close();
   }
 
   #keys(topic: string): TopicKeys {
@@ -279,86 +260,25 @@ export class RedisBackplane implements Backplane {
     return topicKeys(this.#prefix, topic);
   }
 
-  /** Runs a script by its SHA1, loading it on first use (and after a Redis restart lost it). */
-  async #run(script: Script, keys: string[], args: (string | Buffer)[]): Promise<unknown> {
-    const client = this.#commands;
-    if (client === undefined || !client.isReady) throw unavailable('not connected to Redis');
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.#answer(client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS));
-    } catch (error) {
-      if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
-    }
-    try {
-      return await this.#answer(client.sendCommand(['EVAL', script.source, ...tail], BUFFERS));
-    } catch (error) {
-      throw unavailable(message(error), error);
-    }
+  #ready(): RedisLink {
+    if (this.#link === undefined || this.#state !== 'started')
+      throw unavailable('the backplane is not started');
+    return this.#link;
   }
 
-  /**
-   * The reply, or a rejection after commandTimeoutMs: a Redis that hangs (paused, swapping)
-   * keeps the connection open, and no operation may wait for ever. The command may still run
-   * later, as any command sent before a connection broke may have.
-   */
-  #answer<T>(reply: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer from Redis within ${this.#commandTimeoutMs} ms`)),
-        this.#commandTimeoutMs,
-      );
-    });
-    // A late reply or failure of the abandoned command has nobody left to tell.
-    reply.catch(() => {});
-    return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  #presence(script: Script, keys: TopicKeys, args: string[]): Promise<unknown> {
-    return this.#run(
+  async #presence(script: Script, keys: TopicKeys, args: string[]): Promise<unknown> {
+    return await this.#ready().run(
       script,
       [keys.members, keys.expiries],
       [keys.channel, this.#publishCommand, ...args],
     );
   }
 
-  #subscribeChannel(channel: string, on: boolean): Promise<void> {
-    const subscriber = this.#subscriber;
-    if (subscriber === undefined || !subscriber.isReady) throw new Error('not connected to Redis');
-    const sharded = this.#publishCommand === 'SPUBLISH';
-    if (!on) return sharded ? subscriber.sUnsubscribe(channel) : subscriber.unsubscribe(channel);
-    const listener = (raw: Buffer, from: Buffer) => this.#onLive(raw, from);
-    return sharded
-      ? subscriber.sSubscribe(channel, listener, true)
-      : subscriber.subscribe(channel, listener, true);
-  }
-
-  #onLive(raw: Buffer, channel: Buffer): void {
-    const topic = this.#channels.get(channel.toString('utf8'));
+  #onLive(channel: string, raw: Buffer): void {
+    const topic = this.#channels.get(channel);
     if (topic === undefined || this.#state !== 'started') return;
     const event = decodeLive(topic, raw);
     if (event !== undefined) this.#emit(event);
-  }
-
-  /** Both connections report an outage once, and the subscriber's return as `reconnect`. */
-  #watch(client: Client, role: 'commands' | 'subscriber'): void {
-    let down = false;
-    client.on('error', (error: unknown) => {
-      if (this.#state !== 'started' || down) return;
-      down = true;
-      this.#emit({
-        type: 'error',
-        error: unavailable(`lost the ${role} connection to Redis: ${message(error)}`, error),
-      });
-    });
-    client.on('ready', () => {
-      if (!down) return;
-      down = false;
-      if (this.#state !== 'started') return;
-      if (role === 'subscriber') this.#emit({ type: 'reconnect' });
-      // A restarted Redis lost the members: put this node's back at once.
-      else this.#refreshAll();
-    });
   }
 
   #refreshAll(): void {
@@ -401,24 +321,6 @@ function toMessage(topic: string, epoch: string, [id, fields]: [Buffer, Buffer[]
     binary: values.get('b')?.toString('latin1') === '1',
     publishedAt: Number(values.get('t')?.toString('latin1')),
   };
-}
-
-function unavailable(detail: string, cause?: unknown): WsgateError {
-  return new WsgateError(
-    'WSG_BACKPLANE_UNAVAILABLE',
-    cause === undefined ? { detail } : { detail, cause },
-  );
-}
-
-function message(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return message(error.errors[0]);
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
-/** The URL without its password, for messages and logs. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 function positive(name: string, value: number): number {
