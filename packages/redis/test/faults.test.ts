@@ -1,4 +1,5 @@
 import { BackplaneEvents, closedPort } from '@wsgate/test-kit';
+import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisBackplane } from '../src/index.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -148,4 +149,37 @@ describe('RedisBackplane when Redis goes away while running', () => {
       await Promise.all([subscriber.close(), publisher.close()]);
     },
   );
+
+  it('after only the subscriber connection drops: reconnect event, and history fills the gap in the same epoch', async () => {
+    const subscriber = new RedisBackplane({ url: redis.url });
+    const publisher = new RedisBackplane({ url: redis.url });
+    const events = new BackplaneEvents();
+    await subscriber.start(events.listener);
+    await publisher.start(() => {});
+    await subscriber.subscribe('feed');
+    const first = await publisher.publish('feed', text('m1'), false);
+    await events.until(() => events.messages('feed').length === 1, 'm1');
+
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    expect(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])).toBe(1);
+    await admin.close();
+    for (const word of ['m2', 'm3', 'm4']) await publisher.publish('feed', text(word), false);
+    await events.next((e) => e.type === 'reconnect', 'the reconnect event', { timeoutMs: 10_000 });
+    const last = await publisher.publish('feed', text('m5'), false);
+    await events.next(
+      (e) => e.type === 'message' && e.message.offset === last.offset,
+      'm5, live after the reconnect',
+    );
+
+    // What the layer above does on `reconnect`: ask for everything after the last offset it had.
+    const filled = await subscriber.history('feed', first);
+    expect(filled.recovered).toBe(true);
+    expect(filled.position).toEqual(last);
+    expect(filled.messages.map((m) => m.offset)).toEqual([2, 3, 4, 5]);
+    const live = events.messages('feed').map((m) => m.offset);
+    expect(live.at(-1)).toBe(5);
+    expect(live.every((offset, i) => i === 0 || offset > (live[i - 1] ?? 0))).toBe(true);
+    await Promise.all([subscriber.close(), publisher.close()]);
+  });
 });
