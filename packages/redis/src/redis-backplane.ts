@@ -67,6 +67,11 @@ export class RedisBackplane implements Backplane {
   readonly #now: () => number;
   /** channel → topic, for the topics this node is subscribed to. */
   readonly #channels = new Map<string, string>();
+  /**
+   * Subscribed topics where this node has seen members: it sweeps their expired members (with
+   * leave events) on each refresh. Topics without presence cost no script.
+   */
+  readonly #watchedPresence = new Set<string>();
   /** topic → client ID → data JSON, of the members this node joined: refreshed until they leave. */
   readonly #joined = new Map<string, Map<string, string>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -162,6 +167,7 @@ export class RedisBackplane implements Backplane {
   async unsubscribe(topic: string): Promise<void> {
     const { channel } = this.#keys(topic);
     if (!this.#channels.delete(channel)) return;
+    this.#watchedPresence.delete(topic);
     await this.#ready().unsubscribe(channel);
   }
 
@@ -225,7 +231,10 @@ export class RedisBackplane implements Backplane {
   }
 
   async members(topic: string): Promise<readonly PresenceMember[]> {
-    const flat = (await this.#presence(membersScript, this.#keys(topic), [])) as Buffer[];
+    const keys = this.#keys(topic);
+    const flat = (await this.#presence(membersScript, keys, [])) as Buffer[];
+    if (flat.length > 0 && this.#channels.get(keys.channel) === topic)
+      this.#watchedPresence.add(topic);
     const members: PresenceMember[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       members.push({
@@ -248,6 +257,7 @@ export class RedisBackplane implements Backplane {
     await Promise.all(leaving);
     this.#state = 'closed';
     this.#channels.clear();
+    this.#watchedPresence.clear();
     await this.#link?.close();
   }
 
@@ -278,12 +288,13 @@ export class RedisBackplane implements Backplane {
     const topic = this.#channels.get(channel);
     if (topic === undefined || this.#state !== 'started') return;
     const event = decodeLive(topic, raw);
+    if (event?.type === 'presence' && event.action === 'join') this.#watchedPresence.add(topic);
     if (event !== undefined) this.#emit(event);
   }
 
   #refreshAll(): void {
     const ttl = String(this.#presenceTtlMs);
-    const topics = new Set([...this.#joined.keys(), ...this.#channels.values()]);
+    const topics = new Set([...this.#joined.keys(), ...this.#watchedPresence]);
     for (const topic of topics) {
       const own = [...(this.#joined.get(topic) ?? [])].flat();
       this.#presence(refreshMembersScript, topicKeys(this.#prefix, topic), [

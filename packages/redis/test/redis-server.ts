@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A real redis-server for one test file: no persistence, on a free loopback port. */
@@ -15,13 +16,26 @@ export interface RedisServer {
   resume(): void;
 }
 
+/**
+ * A free loopback port outside the kernel's ephemeral range: the port of a killed server stays
+ * free for its restart, since no outgoing connection or port-0 listener can be given it meanwhile.
+ */
 export async function freePort(): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+  const below = Math.min(Number(low) || 32768, 32768);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port for redis-server');
+}
+
+function bindable(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function spawnRedis(port: number): Promise<ChildProcess> {
