@@ -2,9 +2,11 @@
 /**
  * The Debian packages the tests drive as real peers: Chromium (browser end-to-end), tshark
  * (reads the pcapng captures), Python websockets (interop client), openssl (the doctor's test
- * certificates) and nginx (the proxy the doctor is tested behind). `npm test` runs this first,
- * so that on a fresh Debian machine the one test command installs what it needs: with apt-get as
- * root, or through `sudo -n`; otherwise it names the command to run and stops.
+ * certificates), nginx (the proxy the doctor is tested behind) and redis-server (the backplane
+ * of @wsgate/redis; its tests start servers of their own, so the Debian service need not run).
+ * `npm test` runs this first, so that on a fresh Debian machine the one test command installs
+ * what it needs: with apt-get as root, or through `sudo -n`; otherwise it names the command to
+ * run and stops.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,6 +24,7 @@ const needs = [
   },
   { pkg: 'openssl', present: () => runs('openssl', ['version']) },
   { pkg: 'nginx', present: () => existsSync('/usr/sbin/nginx') },
+  { pkg: 'redis-server', present: () => runs('redis-server', ['--version']) },
 ];
 
 const missing = needs.filter((need) => !need.present()).map((need) => need.pkg);

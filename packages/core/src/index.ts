@@ -12,6 +12,7 @@
 
 // --- errors ----------------------------------------------------------------------------
 export type {
+  ApplicationEntry,
   CatalogueEntry,
   ClientCode,
   ClientEntry,
@@ -22,7 +23,7 @@ export type {
   HandshakeCodeWithStatus,
   HandshakeEntry,
   ServerCode,
-  ServerEntry,
+  TopicCode,
 } from './errors/catalogue.js';
 export { catalogue, ErrorKind, errorCodes, isErrorCode } from './errors/catalogue.js';
 export type { LogEvent } from './errors/log-event.js';
@@ -59,3 +60,16 @@ export { createServer, WebSocketServer } from './node/server.js';
 export { CloseCode } from './protocol/close.js';
 export type { OriginPolicy, SubprotocolPolicy } from './protocol/handshake-server.js';
 export type { DeflateOptions } from './protocol/permessage-deflate.js';
+// --- topics ----------------------------------------------------------------------------
+export type {
+  Backplane,
+  BackplaneEvent,
+  BackplaneListener,
+  HistoryOptions,
+  HistoryResult,
+  PresenceMember,
+  TopicMessage,
+  TopicPosition,
+} from './topics/backplane.js';
+export type { MemoryBackplaneOptions } from './topics/memory-backplane.js';
+export { MemoryBackplane } from './topics/memory-backplane.js';

@@ -47,6 +47,7 @@ export const PUBLIC_PACKAGE_NAMES = [
   '@wsgate/express',
   '@wsgate/koa',
   '@wsgate/nestjs',
+  '@wsgate/redis',
   'wsgate',
 ] as const;
 

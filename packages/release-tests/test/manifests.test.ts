@@ -43,10 +43,11 @@ const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
     'reflect-metadata': '^0.1.12 || ^0.2.0',
     rxjs: '^7.1.0',
   },
+  '@wsgate/redis': { redis: '^5.0.0' },
 };
 
 describe('which packages a release publishes', () => {
-  it('publishes exactly core, the three adapters and the wsgate command', () => {
+  it('publishes exactly core, the three adapters, the Redis backplane and the wsgate command', () => {
     expect(publicOnes.map((pkg) => pkg.manifest.name).sort()).toEqual([...PUBLIC_PACKAGE_NAMES]);
   });
 

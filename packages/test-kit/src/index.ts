@@ -1,3 +1,6 @@
+export { BackplaneEvents } from './backplane-events.js';
+export type { BackplaneCluster, BackplaneNodeOptions } from './backplane-suite.js';
+export { describeBackplane } from './backplane-suite.js';
 export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js';
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';

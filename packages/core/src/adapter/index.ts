@@ -81,6 +81,16 @@ export {
 export type { UpgradeRouterOptions } from '../node/upgrade-router.js';
 export { listenForUpgrades, UpgradeRouter } from '../node/upgrade-router.js';
 export { createSessionCompression, ZlibMessageCodec } from '../node/zlib-codec.js';
+// --- for backplane authors (@wsgate/redis) ------------------------------------------------
+export {
+  DEFAULT_HISTORY_MAX_AGE_MS,
+  DEFAULT_HISTORY_MAX_MESSAGES,
+  historyLimits,
+  newEpoch,
+} from '../topics/backplane.js';
+export { MemoryHub } from '../topics/memory-backplane.js';
+export type { TopicNameCheck } from '../topics/topic-name.js';
+export { assertTopicName, checkTopicName, MAX_TOPIC_LENGTH } from '../topics/topic-name.js';
 export type { CorsOrigin } from './cors-origin.js';
 export { corsOriginPolicy } from './cors-origin.js';
 export type { EventMessage } from './event-message.js';

@@ -17,6 +17,8 @@ export const ErrorKind = {
   client: 'client',
   /** A server or framework adapter could not start (a port in use, an unknown framework). */
   server: 'server',
+  /** A topic operation failed: a bad topic name, or no backplane to carry it; connections stay open. */
+  topic: 'topic',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -62,12 +64,15 @@ export interface ClientEntry extends EntryText {
   readonly answers?: { readonly from: number; readonly to: number };
 }
 
-/** A failure raised to the application itself (a server that cannot start): no status, no close code. */
-export interface ServerEntry extends EntryText {
-  readonly kind: 'server';
+/**
+ * A failure raised to the application itself (a server that cannot start, a topic operation that
+ * fails): no status, no close code.
+ */
+export interface ApplicationEntry extends EntryText {
+  readonly kind: 'server' | 'topic';
 }
 
-export type CatalogueEntry = HandshakeEntry | ClosingEntry | ClientEntry | ServerEntry;
+export type CatalogueEntry = HandshakeEntry | ClosingEntry | ClientEntry | ApplicationEntry;
 
 const entries = {
   // --- handshake refusals -------------------------------------------------------------
@@ -1287,6 +1292,36 @@ const entries = {
         "@wsgate/nestjs finds the gateways through Nest's module container and the metadata @WebSocketGateway sets, to guard their handleConnection and handleDisconnect: app.init() rejects with this code when a Nest version moved them.",
     },
   },
+
+  // --- topics and the backplane that carries them -------------------------------------
+  WSG_TOPIC_INVALID: {
+    kind: 'topic',
+    title: 'Not a valid topic name',
+    cause:
+      'A topic name must be a string of 1 to 128 characters; it was missing, empty, too long or not a string. Topics are exact strings: no patterns or wildcards.',
+    fix: 'Send a topic name of 1 to 128 characters, compared exactly; put structure in the name itself (such as rooms.42) rather than in wildcards.',
+    doctor:
+      'The doctor does not subscribe to topics; the application reports this code to the client that sent the name, and the connection stays open.',
+    setups: {
+      Clients:
+        'Check the topic before sending it: a JSON null, a number or an empty string is not a topic.',
+    },
+  },
+  WSG_BACKPLANE_UNAVAILABLE: {
+    kind: 'topic',
+    title: 'The topic backplane cannot be reached',
+    cause:
+      'The store that carries topics between processes (Redis, for a cluster of several processes) refused the connection, is down, or dropped the connection; a message published meanwhile was not stored, and may not have been delivered.',
+    fix: 'Check that the backplane server runs and is reachable at the configured URL (redis-cli -u URL ping); the backplane reconnects by itself, so publish again once it is back.',
+    doctor:
+      'The doctor talks to the WebSocket server, not to its backplane; the server reports this code to clients that publish or subscribe while the backplane is down, and its connections stay open.',
+    setups: {
+      Redis:
+        'redis-cli -u URL ping answers PONG when Redis is up; check the host, port, password and TLS (rediss://) in the URL, and that a firewall lets the application reach it.',
+      Containers:
+        'Inside a container, 127.0.0.1 is the container itself: use the Redis service name (redis://redis:6379) or the published address.',
+    },
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof entries;
@@ -1303,6 +1338,8 @@ export type ClosingCode = CodeOf<{ readonly kind: 'protocol' | 'lifecycle' }>;
 export type ClientCode = CodeOf<{ readonly kind: 'client' }>;
 /** Codes of a server or adapter that could not start. */
 export type ServerCode = CodeOf<{ readonly kind: 'server' }>;
+/** Codes of a topic operation that failed. */
+export type TopicCode = CodeOf<{ readonly kind: 'topic' }>;
 /** The handshake codes whose catalogue status is `Status`. */
 export type HandshakeCodeWithStatus<Status extends number> = CodeOf<{
   readonly kind: 'handshake';
@@ -1316,7 +1353,7 @@ export type CatalogueOf<Code extends ErrorCode> = Code extends HandshakeCode
     ? ClosingEntry
     : Code extends ClientCode
       ? ClientEntry
-      : ServerEntry;
+      : ApplicationEntry;
 
 /** Every catalogue entry, keyed by its stable code. */
 export const catalogue: { readonly [Code in ErrorCode]: CatalogueOf<Code> } = entries;

@@ -23,6 +23,11 @@ const sections: ReadonlyArray<readonly [ErrorKind, string, string]> = [
     'Server start failures',
     'Raised while a server or a framework adapter starts, as a `WsgateError` with this code.',
   ],
+  [
+    'topic',
+    'Topics and backplanes',
+    "A `WsgateError` with this code rejects the topic operation (or arrives as the backplane's `error` event); no status or close code: the connection stays open.",
+  ],
 ];
 
 function answerOf(code: (typeof errorCodes)[number]): string {
@@ -38,9 +43,9 @@ function answerOf(code: (typeof errorCodes)[number]): string {
     case 'lifecycle':
       return `close ${entry.closeCode}`;
     case 'client':
-      return 'client error';
     case 'server':
-      return 'server error';
+    case 'topic':
+      return `${entry.kind} error`;
   }
 }
 

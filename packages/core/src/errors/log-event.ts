@@ -6,6 +6,7 @@ const eventNames: Readonly<Record<ErrorKind, string>> = {
   lifecycle: 'wsgate.connection.closed',
   client: 'wsgate.client.failed',
   server: 'wsgate.server.failed',
+  topic: 'wsgate.topic.failed',
 };
 
 /** A structured log record for a catalogue error: what a logger or metrics pipeline receives. */

@@ -124,7 +124,7 @@ describe('the error catalogue', () => {
     },
   );
 
-  test.each([...ofKind('client'), ...ofKind('server')])(
+  test.each([...ofKind('client'), ...ofKind('server'), ...ofKind('topic')])(
     '%s has neither status nor close code',
     (_code, entry) => {
       expect(has(entry, 'status')).toBe(false);

@@ -20,18 +20,19 @@ describe('docs/errors.md, generated from the catalogue', () => {
     }
   });
 
-  test("sections come in the order handshake, protocol, lifecycle, client, server, and each code sits in its kind's section", () => {
+  test("sections come in the order handshake, protocol, lifecycle, client, server, topic, and each code sits in its kind's section", () => {
     const headings = [
       '## Handshake refusals',
       '## Protocol violations after the upgrade',
       '## How connections end',
       '## Client connection failures',
       '## Server start failures',
+      '## Topics and backplanes',
     ];
     const positions = headings.map((heading) => docs.indexOf(heading));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    const kinds = ['handshake', 'protocol', 'lifecycle', 'client', 'server'] as const;
+    const kinds = ['handshake', 'protocol', 'lifecycle', 'client', 'server', 'topic'] as const;
     for (const code of errorCodes) {
       const at = docs.indexOf(`\n### ${code}\n`);
       const section = kinds.indexOf(catalogue[code].kind);

@@ -16,6 +16,7 @@ describe('log events from the catalogue', () => {
           lifecycle: 'wsgate.connection.closed',
           client: 'wsgate.client.failed',
           server: 'wsgate.server.failed',
+          topic: 'wsgate.topic.failed',
         }[entry.kind],
       );
       expect(event).toMatchObject({ code, kind: entry.kind, title: entry.title });

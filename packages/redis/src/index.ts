@@ -1,0 +1,2 @@
+export type { RedisBackplaneOptions } from './redis-backplane.js';
+export { RedisBackplane } from './redis-backplane.js';

@@ -1,0 +1,188 @@
+import { WsgateError } from '@wsgate/core';
+import { createClient, type RedisClientOptions } from 'redis';
+import type { Script } from './scripts.js';
+
+type Client = ReturnType<typeof createClient>;
+
+// Replies of RESP's blob string type ('$', 36) as Buffers: payloads are bytes, not UTF-8 text.
+// (RESP_TYPES.BLOB_STRING; the constant is not exported by every redis 5.x.)
+const BUFFERS = { typeMapping: { 36: Buffer } } as const;
+
+export interface RedisLinkOptions {
+  readonly url: string;
+  readonly client: RedisClientOptions | undefined;
+  readonly commandTimeoutMs: number;
+  readonly sharded: boolean;
+}
+
+/** What the link tells the backplane about its connections. */
+export interface RedisLinkEvents {
+  /** A message arrived on a subscribed channel. */
+  live(channel: string, raw: Buffer): void;
+  /** A connection was lost (once per outage and connection). */
+  lost(error: WsgateError): void;
+  /** The subscriber connection is back and has resubscribed every channel. */
+  resubscribed(): void;
+  /** The command connection is back. */
+  commandsBack(): void;
+}
+
+/**
+ * The two connections a backplane needs: one for commands (scripts), one that stays in pub/sub
+ * mode for live messages. Every failure becomes a WsgateError WSG_BACKPLANE_UNAVAILABLE; node-redis
+ * reconnects both by itself and resubscribes the channels before it reports the subscriber ready.
+ */
+export class RedisLink {
+  readonly #options: RedisLinkOptions;
+  readonly #events: RedisLinkEvents;
+  #commands: Client | undefined;
+  #subscriber: Client | undefined;
+  #running = false;
+
+  constructor(options: RedisLinkOptions, events: RedisLinkEvents) {
+    this.#options = options;
+    this.#events = events;
+  }
+
+  async connect(): Promise<void> {
+    let connecting = true;
+    const commands = createClient({
+      ...this.#options.client,
+      url: this.#options.url,
+      // Commands sent while Redis is away fail at once rather than wait in a queue: a publish
+      // must reject, not go out minutes later and out of the order the caller saw.
+      disableOfflineQueue: true,
+      socket: {
+        ...this.#options.client?.socket,
+        // Fail connect() on the first refused connection; after that, retry for ever.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connecting ? cause : Math.min(2 ** retries * 50, 2000),
+      },
+    });
+    const subscriber = commands.duplicate();
+    this.#commands = commands;
+    this.#subscriber = subscriber;
+    this.#watch(commands, 'commands');
+    this.#watch(subscriber, 'subscriber');
+    try {
+      await Promise.all([commands.connect(), subscriber.connect()]);
+    } catch (error) {
+      for (const client of [commands, subscriber]) if (client.isOpen) client.destroy();
+      throw unavailable(`cannot connect to ${redact(this.#options.url)}: ${message(error)}`, error);
+    }
+    connecting = false;
+    this.#running = true;
+  }
+
+  /** Runs a script by its SHA1, loading it on first use (and after a Redis restart lost it). */
+  async run(
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | Buffer)[],
+  ): Promise<unknown> {
+    const client = this.#commands;
+    if (client === undefined || !client.isReady) throw unavailable('not connected to Redis');
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.#answer(client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS));
+    } catch (error) {
+      if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
+    }
+    try {
+      return await this.#answer(client.sendCommand(['EVAL', script.source, ...tail], BUFFERS));
+    } catch (error) {
+      throw unavailable(message(error), error);
+    }
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    const subscriber = this.#readySubscriber(channel);
+    const listener = (raw: Buffer, from: Buffer) => this.#events.live(from.toString('utf8'), raw);
+    try {
+      await (this.#options.sharded
+        ? subscriber.sSubscribe(channel, listener, true)
+        : subscriber.subscribe(channel, listener, true));
+    } catch (error) {
+      throw unavailable(`cannot subscribe to ${channel}: ${message(error)}`, error);
+    }
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    const subscriber = this.#readySubscriber(channel);
+    try {
+      await (this.#options.sharded
+        ? subscriber.sUnsubscribe(channel)
+        : subscriber.unsubscribe(channel));
+    } catch (error) {
+      throw unavailable(`cannot unsubscribe from ${channel}: ${message(error)}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#running = false;
+    for (const client of [this.#commands, this.#subscriber]) {
+      if (client?.isReady) await client.close().catch(() => client.destroy());
+      else if (client?.isOpen) client.destroy();
+    }
+  }
+
+  #readySubscriber(channel: string): Client {
+    const subscriber = this.#subscriber;
+    if (subscriber === undefined || !subscriber.isReady)
+      throw unavailable(`cannot (un)subscribe ${channel}: not connected to Redis`);
+    return subscriber;
+  }
+
+  /**
+   * The reply, or a rejection after commandTimeoutMs: a Redis that hangs (paused, swapping)
+   * keeps the connection open, and no operation may wait for ever. The command may still run
+   * later, as any command sent before a connection broke may have.
+   */
+  #answer<T>(reply: Promise<T>): Promise<T> {
+    const ms = this.#options.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    });
+    // A late reply or failure of the abandoned command has nobody left to tell.
+    reply.catch(() => {});
+    return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** A listener on 'error' always: without one, node-redis's error event would crash the process. */
+  #watch(client: Client, role: 'commands' | 'subscriber'): void {
+    let down = false;
+    client.on('error', (error: unknown) => {
+      if (!this.#running || down) return;
+      down = true;
+      this.#events.lost(
+        unavailable(`lost the ${role} connection to Redis: ${message(error)}`, error),
+      );
+    });
+    client.on('ready', () => {
+      if (!down) return;
+      down = false;
+      if (!this.#running) return;
+      if (role === 'subscriber') this.#events.resubscribed();
+      else this.#events.commandsBack();
+    });
+  }
+}
+
+export function unavailable(detail: string, cause?: unknown): WsgateError {
+  return new WsgateError(
+    'WSG_BACKPLANE_UNAVAILABLE',
+    cause === undefined ? { detail } : { detail, cause },
+  );
+}
+
+function message(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return message(error.errors[0]);
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** The URL without its password, for messages and logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
