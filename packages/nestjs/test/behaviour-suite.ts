@@ -26,7 +26,6 @@ import { from, map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Adapter from '../src/index.js';
 import type { WsgateAdapterOptions, WsgateClient, WsgateServer } from '../src/index.js';
-import { nestFrameworkAnswerSuite } from './framework-answers.js';
 import { connect, finish, freePort, refusedStatus, type TestClient } from './helpers.js';
 
 /** The Nest major under test, and the build of the adapter its users load. */
@@ -1067,7 +1066,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
     });
   });
 
-  nestFrameworkAnswerSuite(nest);
   describe(`@wsgate/nestjs on ${nest.label}: a start that fails rejects, the process lives on`, () => {
     async function appWith(gateway: unknown, wrap?: (app: INestApplication) => INestApplication) {
       const moduleRef = await nest.testing.Test.createTestingModule({
