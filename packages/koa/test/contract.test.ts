@@ -1,4 +1,9 @@
-import { describeAdapter, frameworkAnswerFor, httpErrorFor, stallRequested } from '@wsgate/test-kit';
+import {
+  describeAdapter,
+  frameworkAnswerFor,
+  httpErrorFor,
+  stallRequested,
+} from '@wsgate/test-kit';
 import { refusalLookup } from '../src/index.js';
 import { echoRoute, matrix, startApp } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CanActivate, ExecutionContext, INestApplication } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
 import {
   type ContractOptions,
   describeAdapter,
@@ -80,7 +81,7 @@ export function describeNestAdapter(nest: NestUnderTest, platforms: readonly Nes
           controllers: [HelloController],
         }).compile();
         const app: INestApplication = moduleRef.createNestApplication(
-          platform.createHttpAdapter() as Parameters<typeof moduleRef.createNestApplication>[0],
+          platform.createHttpAdapter() as AbstractHttpAdapter,
           { logger: false },
         );
         app.useWebSocketAdapter(new nest.adapter.WsgateAdapter(app, options));

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { WebSocketGateway } from '@nestjs/websockets';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { WebSocketGateway } from '@nestjs/websockets';
 import { rawRequest } from '@wsgate/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsgateAdapter } from '../src/index.js';

@@ -24,6 +24,7 @@ export interface ContractOptions
     | 'maxMessageBytes'
     | 'maxConnections'
     | 'heartbeatIntervalMs'
+    | 'perMessageDeflate'
   > {
   /** A journal of each app's own: lookups are rate-limited per address in each journal. */
   readonly refusalJournal: RefusalJournal;

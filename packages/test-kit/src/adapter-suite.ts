@@ -89,6 +89,16 @@ export function describeAdapter(name: string, start: StartContractApp, flags: Ad
       expect((await closed).code).toBe(1000);
     });
 
+    it('accepts without permessage-deflate when the app turns it off, and still echoes', async () => {
+      const { ws } = await run({ perMessageDeflate: false });
+      const client = await openWs(`${ws}/echo`);
+      expect(client.extensions).toBe('');
+      const echoed = wsNextMessage(client);
+      client.send('plain');
+      expect((await echoed).data.toString()).toBe('plain');
+      client.close();
+    });
+
     it('keeps the bytes that arrive in the same write as the handshake', async () => {
       const { port } = await run();
       const response = await upgradeWith(port, '/echo', {}, clientFrame(0x1, 'early bird'), (r) =>
@@ -161,7 +171,7 @@ export function describeAdapter(name: string, start: StartContractApp, flags: Ad
       expect(await response.text()).toContain('WSG_NOT_WEBSOCKET');
     });
 
-    it("leaves other plain requests to the app: its route answers, and its own 404 carries no X-WSGate-Error", async () => {
+    it('leaves other plain requests to the app: its route answers, and its own 404 carries no X-WSGate-Error', async () => {
       const { url } = await run();
       const hello = await fetch(`${url}/hello`);
       expect(hello.status).toBe(200);
@@ -209,7 +219,10 @@ export function describeAdapter(name: string, start: StartContractApp, flags: Ad
       ] as const;
       for (const [path, headers, code, status] of attempts) {
         const attempt = attemptId();
-        const refused = await rawRequest(port, { path: `${path}?wsgate_attempt=${attempt}`, headers });
+        const refused = await rawRequest(port, {
+          path: `${path}?wsgate_attempt=${attempt}`,
+          headers,
+        });
         expect(refused.status).toBe(status);
         const lookup = await fetch(`${url}/.well-known/wsgate/refusal?attempt=${attempt}`);
         expect(lookup.status).toBe(200);
