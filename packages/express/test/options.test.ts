@@ -1,7 +1,7 @@
 import { openRawWebSocket, rawRequest } from '@wsgate/test-kit';
 import { describe, expect, it } from 'vitest';
 import { websocket } from '../src/index.js';
-import { closed, flavours, nextMessage, open, serve } from './helpers.js';
+import { flavours, open, serve } from './helpers.js';
 
 // Declared once, as a route would declare them.
 const chatV2 = { subprotocols: ['chat.v2'] } as const;
@@ -13,30 +13,6 @@ describe.each(flavours)('$name: core options per app and per route', ({ express 
       connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
     }, options);
   }
-
-  it('applies app-wide options to every route: subprotocols, message limit, compression', async () => {
-    const app = express();
-    app.get('/a', echoRoute());
-    app.get('/b', echoRoute());
-    const { ws } = await serve(app, {
-      subprotocols: ['chat.v1'],
-      maxMessageBytes: 16,
-      perMessageDeflate: false,
-    });
-    for (const path of ['/a', '/b']) {
-      const client = await open(`${ws}${path}`, {}, ['chat.v0', 'chat.v1']);
-      expect(client.protocol).toBe('chat.v1');
-      expect(client.extensions).toBe('');
-      client.send('x'.repeat(16));
-      expect(await nextMessage(client)).toBe('x'.repeat(16));
-      const done = closed(client);
-      client.send('x'.repeat(17));
-      expect(await done).toEqual({
-        code: 1009,
-        reason: expect.stringMatching(/^WSG_MESSAGE_TOO_BIG/),
-      });
-    }
-  });
 
   it("negotiates a route's own subprotocols, and the app's elsewhere", async () => {
     const app = express();

@@ -1,30 +1,12 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { adapterBehaviourSuite, type NestUnderTest } from '../../nestjs/test/behaviour-suite.js';
-
-// NestJS 11 is CommonJS: load it, and the CommonJS build of @wsgate/nestjs, as its users do.
-// npm installs NestJS 11 in this package's node_modules, beside the root's NestJS 12.
-const require = createRequire(import.meta.url);
-require('reflect-metadata');
-const { version } = require('@nestjs/core/package.json') as { version: string };
+import { adapterBehaviourSuite } from '../../nestjs/test/behaviour-suite.js';
+import { nest11, require, version } from './nest11.js';
 
 it('runs against NestJS 11 (CommonJS) and the CommonJS build of @wsgate/nestjs', () => {
   expect(version).toMatch(/^11\./);
   expect(require.resolve('@nestjs/websockets')).toContain('nestjs-nest11-tests/node_modules');
+  expect(require.resolve('@nestjs/platform-fastify')).toContain('nestjs-nest11-tests/node_modules');
   expect(require.resolve('@wsgate/nestjs')).toMatch(/packages\/nestjs\/dist\/cjs\/index\.js$/);
 });
 
-adapterBehaviourSuite({
-  label: `NestJS ${version} (CommonJS)`,
-  common: require('@nestjs/common'),
-  websockets: require('@nestjs/websockets'),
-  testing: require('@nestjs/testing'),
-  adapter: require('@wsgate/nestjs'),
-  core: require('@wsgate/core'),
-  major: 11,
-  process: {
-    packageDir: fileURLToPath(new URL('..', import.meta.url)),
-    adapterEntry: require.resolve('@wsgate/nestjs'),
-  },
-} as NestUnderTest);
+adapterBehaviourSuite(nest11);

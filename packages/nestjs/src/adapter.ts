@@ -8,6 +8,7 @@ import {
   logEventFor,
   UpgradeRouter,
 } from '@wsgate/core/adapter';
+import { answerInFastifyHook } from './fastify.js';
 import { type WsgateClient, WsgateServer } from './gateway-server.js';
 import { composeVerifier, originPolicy, resolveGuards } from './handshake.js';
 import { guardLifecycleHooks } from './lifecycle.js';
@@ -195,8 +196,15 @@ export class WsgateAdapter
         refusalLookup === false ? undefined : (refusalJournal ?? defaultRefusalJournal),
     };
     if (appServer !== undefined) {
-      // In front of the app's router, which would answer a gateway's path with its 404.
-      router = new UpgradeRouter(appServer, { ...options, interceptRequests: true });
+      // In front of the app's router, which would answer a gateway's path with its 404: in a
+      // Fastify hook on @nestjs/platform-fastify, else ahead of the server's request listeners.
+      let appRouter: UpgradeRouter | undefined;
+      const inFastify = answerInFastifyHook(
+        this.app,
+        (request, response) => appRouter?.answerPlainRequest(request, response) === true,
+      );
+      appRouter = new UpgradeRouter(appServer, { ...options, interceptRequests: !inFastify });
+      router = appRouter;
     } else {
       router = listenForUpgrades(port, hostname, options);
       this.portsListening.push(this.listenOutcome(router.http, port, hostname));

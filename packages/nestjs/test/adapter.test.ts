@@ -2,37 +2,20 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import * as common from '@nestjs/common';
-import * as testing from '@nestjs/testing';
-import * as websockets from '@nestjs/websockets';
-import * as core from '@wsgate/core';
 import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as adapter from '../src/index.js';
 import { adapterBehaviourSuite } from './behaviour-suite.js';
+import { nest12, version } from './nest12.js';
 
 const require = createRequire(import.meta.url);
-const { version } = require('@nestjs/core/package.json') as { version: string };
 
 it('runs against NestJS 12, which is ESM only', () => {
   expect(version).toMatch(/^12\./);
   expect(require('@nestjs/common/package.json').type).toBe('module');
 });
 
-adapterBehaviourSuite({
-  label: `NestJS ${version} (ESM)`,
-  common,
-  websockets,
-  testing,
-  adapter,
-  core,
-  major: 12,
-  process: {
-    packageDir: fileURLToPath(new URL('..', import.meta.url)),
-    adapterEntry: fileURLToPath(new URL('../dist/esm/index.js', import.meta.url)),
-  },
-});
+adapterBehaviourSuite(nest12);
 
 it('closes a client that connects before the app has started with 1013 WSG_SERVER_STARTING', async () => {
   const http = createServer();

@@ -26,7 +26,6 @@ import { from, map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Adapter from '../src/index.js';
 import type { WsgateAdapterOptions, WsgateClient, WsgateServer } from '../src/index.js';
-import { nestFrameworkAnswerSuite } from './framework-answers.js';
 import { connect, finish, freePort, refusedStatus, type TestClient } from './helpers.js';
 
 /** The Nest major under test, and the build of the adapter its users load. */
@@ -328,24 +327,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
   })
   class OriginGateway {}
 
-  /** The echo of the demo apps: a parser that turns every message into one event, raw. */
-  @WebSocketGateway({
-    path: '/raw-echo',
-    messageParser: (data: string | Buffer, isBinary: boolean) => ({
-      event: 'echo',
-      data: { data, isBinary },
-    }),
-  })
-  class RawEchoGateway {
-    @SubscribeMessage('echo')
-    echo(
-      @MessageBody() message: { data: string | Buffer; isBinary: boolean },
-      @ConnectedSocket() client: WsgateClient,
-    ): void {
-      client.send(message.data, { binary: message.isBinary });
-    }
-  }
-
   @WebSocketGateway({ path: '/listed', origins: ['http://good.example'] })
   class ListedOriginGateway {}
 
@@ -396,7 +377,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
     OriginGateway,
     ListedOriginGateway,
     FragileGateway,
-    RawEchoGateway,
   ];
 
   // --- tests ------------------------------------------------------------------------
@@ -513,49 +493,15 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
         });
         await finish(client);
       });
-
-      it('leaves plain HTTP routes of the app alone', async () => {
-        const hello = await fetch(running.http('/hello'));
-        expect(hello.status).toBe(200);
-        expect(await hello.text()).toBe('hi');
-        const missing = await fetch(running.http('/nowhere'));
-        expect(missing.status).toBe(404);
-        expect(missing.headers.get('x-wsgate-error')).toBeNull();
-      });
     });
 
     describe('refusals before the 101 are precise', () => {
-      it('answers an upgrade for a path no gateway serves with 404 WSG_PATH_NOT_FOUND', async () => {
-        const response = await rawRequest(running.port, { path: '/gamma', timeoutMs: 3_000 });
-        expect(response.status).toBe(404);
-        expect(response.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
-        expect(response.body).toContain('no WebSocket endpoint at /gamma');
-        expect(response.closedByServer).toBe(true);
-      });
-
       it('serves a path written without its leading slash, and refuses a trailing slash with 404', async () => {
         const beta = await connect(running.ws('/beta'));
         await finish(beta);
         const response = await rawRequest(running.port, { path: '/beta/' });
         expect(response.status).toBe(404);
         expect(response.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
-      });
-
-      it("answers a plain GET to a gateway's path with 426 and Upgrade: websocket", async () => {
-        const response = await fetch(running.http('/alpha'));
-        expect(response.status).toBe(426);
-        expect(response.headers.get('upgrade')).toBe('websocket');
-        expect(response.headers.get('x-wsgate-error')).toBe('WSG_NOT_WEBSOCKET');
-      });
-
-      it('refuses version 8 with 426 and Sec-WebSocket-Version: 13', async () => {
-        const response = await rawRequest(running.port, {
-          path: '/alpha',
-          headers: { 'Sec-WebSocket-Version': '8' },
-        });
-        expect(response.status).toBe(426);
-        expect(response.headers['sec-websocket-version']).toBe('13');
-        expect(response.headers['x-wsgate-error']).toBe('WSG_VERSION_UNSUPPORTED');
       });
 
       it('refuses an Origin outside cors.origin with 403 WSG_ORIGIN_REFUSED, not 401', async () => {
@@ -650,25 +596,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
         expect(response.status).toBe(500);
         expect(response.headers['x-wsgate-error']).toBe('WSG_HOOK_FAILED');
         expect(response.body).not.toContain('secret');
-      });
-
-      it('tells a page why its tagged attempt was refused, on /.well-known/wsgate/refusal', async () => {
-        const attempts = { '/gamma': 'a'.repeat(20), '/secure': 'b'.repeat(20) };
-        for (const [path, attempt] of Object.entries(attempts)) {
-          await rawRequest(running.port, { path: `${path}?wsgate_attempt=${attempt}` });
-        }
-        const notFound = await fetch(
-          running.http(`/.well-known/wsgate/refusal?attempt=${attempts['/gamma']}`),
-        );
-        expect(await notFound.json()).toMatchObject({ code: 'WSG_PATH_NOT_FOUND', status: 404 });
-        const unauthorized = await fetch(
-          running.http(`/.well-known/wsgate/refusal?attempt=${attempts['/secure']}`),
-        );
-        expect(await unauthorized.json()).toMatchObject({ code: 'WSG_AUTH_REQUIRED', status: 401 });
-        const unknown = await fetch(
-          running.http(`/.well-known/wsgate/refusal?attempt=${'c'.repeat(20)}`),
-        );
-        expect(unknown.status).toBe(404);
       });
 
       it('reports the refusal status to a ws client (no hung socket)', async () => {
@@ -817,21 +744,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
       const { code, reason } = await client.closed;
       expect(code).toBe(1008);
       expect(reason).toMatch(/^WSG_MESSAGE_MALFORMED/);
-    });
-
-    describe('a custom message parser', () => {
-      it('echoes text as text and binary as binary through a @SubscribeMessage handler', async () => {
-        const client = await connect(running.ws('/raw-echo'));
-        client.socket.send('plain text, not JSON');
-        const text = await client.next();
-        expect(text.isBinary).toBe(false);
-        expect(text.text).toBe('plain text, not JSON');
-        client.socket.send(Buffer.from([0, 1, 254, 255]));
-        const binary = await client.next();
-        expect(binary.isBinary).toBe(true);
-        expect([...binary.bytes]).toEqual([0, 1, 254, 255]);
-        await finish(client);
-      });
     });
   });
 
@@ -1067,7 +979,6 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
     });
   });
 
-  nestFrameworkAnswerSuite(nest);
   describe(`@wsgate/nestjs on ${nest.label}: a start that fails rejects, the process lives on`, () => {
     async function appWith(gateway: unknown, wrap?: (app: INestApplication) => INestApplication) {
       const moduleRef = await nest.testing.Test.createTestingModule({

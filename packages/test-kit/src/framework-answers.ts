@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { HandshakeCode } from '@wsgate/core';
-import { describe, expect, it } from 'vitest';
-import { rawRequest } from './raw-http.js';
 
 /**
  * One table of framework answers to an upgrade request, and what wsgate makes of each, the same
- * in every adapter (core's framework-answer policy): run by the Express, Koa and Nest tests.
+ * in every adapter (core's framework-answer policy): asserted for each adapter by describeAdapter.
  */
 
 export interface FrameworkAnswer {
@@ -175,73 +172,5 @@ export function httpErrorFor(row: FrameworkAnswer): Error {
     statusCode: row.status,
     expose: row.status < 500,
     headers: row.headers,
-  });
-}
-
-export interface FrameworkAnswerApp {
-  readonly port: number;
-  /** The WebSocket route; its middleware produces the row asked for with `?answer=ID`. */
-  readonly path: string;
-  close(): Promise<void>;
-}
-
-export interface FrameworkAnswerSuiteOptions {
-  /** Which rows the adapter can produce (Nest's guards only raise errors). */
-  readonly via?: readonly FrameworkAnswer['via'][];
-}
-
-/**
- * Asserts every row over real sockets: a raw upgrade request tagged with an attempt id gets the
- * expected status, X-WSGate-Error and the app's headers, and the refusal lookup then names the
- * same code and status. Also: a POST upgrade to the WebSocket route gets 405 with Allow: GET.
- */
-export function frameworkAnswerSuite(
-  adapter: string,
-  start: () => Promise<FrameworkAnswerApp>,
-  options: FrameworkAnswerSuiteOptions = {},
-): void {
-  const via = options.via ?? ['error', 'response'];
-  const rows = frameworkAnswers.filter((row) => via.includes(row.via));
-  describe(`${adapter}: framework answers to an upgrade request`, () => {
-    it.each(rows.map((row) => [row.via, row.status ?? 'no status', row] as const))(
-      'an %s with %s reaches the client with its status, code and headers, and the journal names the same code',
-      async (_via, _status, row) => {
-        const app = await start();
-        try {
-          const attempt = randomBytes(16).toString('hex');
-          const response = await rawRequest(app.port, {
-            path: `${app.path}?answer=${row.id}&wsgate_attempt=${attempt}`,
-          });
-          expect(response.status).toBe(row.expected.status);
-          expect(response.headers['x-wsgate-error']).toBe(row.expected.code);
-          for (const [name, value] of Object.entries(row.expected.headers))
-            expect(response.headers[name.toLowerCase()], name).toBe(value);
-          if (row.via === 'error' && row.expected.status >= 500)
-            expect(response.body).not.toContain(row.message ?? 'refused by the app');
-          const lookup = await fetch(
-            `http://127.0.0.1:${app.port}/.well-known/wsgate/refusal?attempt=${attempt}`,
-          );
-          expect(lookup.status).toBe(200);
-          expect(await lookup.json()).toMatchObject({
-            code: row.expected.code,
-            status: row.expected.status,
-          });
-        } finally {
-          await app.close();
-        }
-      },
-    );
-
-    it('a POST upgrade to the WebSocket route gets 405 WSG_METHOD_NOT_ALLOWED with Allow: GET (RFC 6455 §4.1)', async () => {
-      const app = await start();
-      try {
-        const response = await rawRequest(app.port, { method: 'POST', path: app.path });
-        expect(response.status).toBe(405);
-        expect(response.headers['x-wsgate-error']).toBe('WSG_METHOD_NOT_ALLOWED');
-        expect(response.headers.allow).toBe('GET');
-      } finally {
-        await app.close();
-      }
-    });
   });
 }

@@ -1,3 +1,11 @@
+export type {
+  AdapterFlags,
+  ContractApp,
+  ContractOptions,
+  StartContractApp,
+} from './adapter-app.js';
+export { STALL_QUERY, stallRequested } from './adapter-app.js';
+export { describeAdapter } from './adapter-suite.js';
 export { BackplaneEvents } from './backplane-events.js';
 export type { BackplaneCluster, BackplaneNodeOptions } from './backplane-suite.js';
 export { describeBackplane } from './backplane-suite.js';
@@ -13,17 +21,8 @@ export {
   seededRandom,
   wordyText,
 } from './frames.js';
-export type {
-  FrameworkAnswer,
-  FrameworkAnswerApp,
-  FrameworkAnswerSuiteOptions,
-} from './framework-answers.js';
-export {
-  frameworkAnswerFor,
-  frameworkAnswerSuite,
-  frameworkAnswers,
-  httpErrorFor,
-} from './framework-answers.js';
+export type { FrameworkAnswer } from './framework-answers.js';
+export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
 export { demoHostileSuite } from './hostile-suite.js';
 export type { TcpServer } from './net.js';
 export {
