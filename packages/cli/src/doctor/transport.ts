@@ -1,8 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { roundMs } from './exchange-log.js';
 import type { CertificateInfo } from './types.js';
-import { roundMs } from './wire.js';
 
 export type Resolution =
   | {
