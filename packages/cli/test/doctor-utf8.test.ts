@@ -1,7 +1,8 @@
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
+import { createServer } from '@wsgate/core';
 import { encodeClosePayload, encodeFrame, Opcode } from '@wsgate/core/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, probe, rawWebSocketServer, serverFrame } from './helpers.js';
+import { Cleanup, probe, rawWebSocketServer, readRequestHead, serverFrame } from './helpers.js';
 
 // The doctor reads the server's frames through core's client session, so it judges a text
 // message the way a wsgate server does: invalid UTF-8 fails at the byte that breaks it
@@ -52,5 +53,48 @@ describe('doctor: UTF-8 is judged as the bytes arrive, as the server judges it',
     const report = await probe(`ws://127.0.0.1:${port}/`, { send: 'hi' });
     expect(report.diagnosis?.code).toBe('WSG_TEXT_INVALID_UTF8');
     expect(report.diagnosis?.step).toBe('echo');
+  });
+
+  it('a wsgate server given the same first fragment, masked, fails it with the same code the doctor reports', async () => {
+    const server = await createServer();
+    cleanup.add(() => server.close({ timeoutMs: 100 }));
+    const socket = createConnection({ host: '127.0.0.1', port: server.address()?.port as number });
+    cleanup.add(() => socket.destroy());
+    socket.write(
+      [
+        'GET / HTTP/1.1',
+        `Host: 127.0.0.1:${server.address()?.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const { head, rest } = await readRequestHead(socket);
+    expect(head).toMatch(/^HTTP\/1\.1 101/);
+    const answer = new Promise<Buffer>((resolve) => {
+      let received = rest;
+      const onData = (chunk: Buffer): void => {
+        received = Buffer.concat([received, chunk]);
+        // An unmasked close frame with a short payload: 0x88, its length, then the payload.
+        if (received.length >= 2 && received.length >= 2 + (received[1] as number)) {
+          socket.off('data', onData);
+          resolve(received);
+        }
+      };
+      socket.on('data', onData);
+      if (rest.length > 0) onData(Buffer.alloc(0));
+    });
+    socket.write(Buffer.concat(encodeFrame(Opcode.text, BROKEN_TEXT, { fin: false, mask: true })));
+    const close = await answer;
+    expect(close[0]).toBe(0x88);
+    expect(close.readUInt16BE(2)).toBe(1007);
+    const serverCode = close.subarray(4).toString().split(':')[0];
+
+    const { port } = await firstFragmentOnly();
+    const report = await probe(`ws://127.0.0.1:${port}/`, { send: 'hi' });
+    expect(report.diagnosis?.code).toBe(serverCode);
   });
 });
