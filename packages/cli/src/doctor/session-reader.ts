@@ -46,7 +46,10 @@ export class SessionReader implements SessionHandler {
     this.session = new ObservedSession(this, compression, log, () => this.lastSent);
   }
 
-  /** Bytes already received (those that came with the 101). */
+  /**
+   * Bytes already received (those that came with the 101). Copied: the session works on its
+   * chunks in place, and these are a view into the head parser's buffer.
+   */
   receive(bytes: Uint8Array): void {
     if (bytes.length > 0) this.session.receive(Uint8Array.from(bytes));
   }

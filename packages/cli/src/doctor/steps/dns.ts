@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ProbeContext } from '../probe-context.js';
-import { resolveHost } from '../transport.js';
+import { resolveHost } from '../transport/resolve.js';
 
 /** The dns step: the host name resolves (skipped for an IP address). */
 export async function runDnsStep(probe: ProbeContext): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { classifySocketError } from '@wsgate/core/adapter';
 import type { ProbeContext } from '../probe-context.js';
-import { connectTcp } from '../transport.js';
+import { connectTcp } from '../transport/tcp.js';
 import { Wire } from '../wire.js';
 
 /** The tcp step: the port accepts a connection. */

@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { classifySocketError } from '@wsgate/core/adapter';
 import { certificateAdvice } from '../advice/certificates.js';
 import type { ProbeContext } from '../probe-context.js';
-import { isPlainTextAnswer, plainHttpStatusLine, startTls, type TlsResult } from '../transport.js';
+import { startTls, type TlsResult } from '../transport/tls.js';
+import { isPlainTextAnswer, plainHttpStatusLine } from '../transport/what-the-port-speaks.js';
 import type { CertificateInfo } from '../types.js';
 import { Wire } from '../wire.js';
 

@@ -1,6 +1,6 @@
 import { toHex } from '../exchange-log.js';
 import type { ProbeContext } from '../probe-context.js';
-import { looksLikeTls, speaksTls } from '../transport.js';
+import { looksLikeTls, speaksTls } from '../transport/what-the-port-speaks.js';
 
 // The upgrade request got no HTTP answer: bytes of another protocol, a close, or silence.
 
