@@ -60,7 +60,7 @@ export class ObservedSession extends WebSocketSession {
     };
     const accepted = super.onFrameHeader(header);
     // A header the session refused is the last thing read: log what it announced.
-    if (!accepted) this.logFrame(this.frame, false);
+    if (!accepted) this.logFrame(this.frame, 'refused at its header');
     return accepted;
   }
 
@@ -79,20 +79,26 @@ export class ObservedSession extends WebSocketSession {
     const frame = this.frame;
     // Copied before the session reads it: it may unmask in place or hand the bytes on.
     frame?.pieces.push(Buffer.from(piece));
-    if (last && frame !== undefined) this.logFrame(frame, true);
+    if (last && frame !== undefined) this.logFrame(frame);
     const accepted = super.onFramePayload(piece, last, maskKey, maskPhase);
     // Failed in the middle of a frame (invalid UTF-8 in its first bytes): log what came.
-    if (!accepted && !last && frame !== undefined) this.logFrame(frame, false);
+    if (!accepted && !last && frame !== undefined)
+      this.logFrame(
+        frame,
+        `${frame.pieces.reduce((sum, piece) => sum + piece.length, 0)} received`,
+      );
     return accepted;
   }
 
-  private logFrame(frame: ReceivedFrame, complete: boolean): void {
+  /** Logs a frame; `partial` says why only part of it is shown. */
+  private logFrame(frame: ReceivedFrame, partial?: string): void {
     const payload = Buffer.concat(frame.pieces);
+    const complete = partial === undefined;
     const summary = describeFrame(frame);
     this.log.add({
       direction: 'received',
       kind: 'frame',
-      summary: complete ? summary : `${summary} (${payload.length} received)`,
+      summary: complete ? summary : `${summary} (${partial})`,
       // A whole frame as it came on the wire (server frames are not masked); else its payload so far.
       hex: complete
         ? toHex(

@@ -18,9 +18,13 @@ export interface FrameFault {
   readonly deflate: boolean;
 }
 
-/** The frame as the report names it: "a text frame (no FIN), 3 bytes of payload". */
+/** The frame as the report names it: "text frame (no FIN), 3 bytes of payload". */
+function frameText(fault: FrameFault): string {
+  return fault.frame === undefined ? 'frame' : describeFrame(fault.frame);
+}
+
 function named(fault: FrameFault): string {
-  return fault.frame === undefined ? 'a frame' : `a ${describeFrame(fault.frame)}`;
+  return `a ${frameText(fault)}`;
 }
 
 /**
@@ -29,7 +33,7 @@ function named(fault: FrameFault): string {
  */
 const faultWords: Partial<Record<ClosingCode, (fault: FrameFault) => string>> = {
   WSG_FRAME_MASKED: (fault) =>
-    `the server sent a masked ${named(fault).slice(2)} (RFC 6455 §5.1: servers never mask)`,
+    `the server sent a masked ${frameText(fault)} (RFC 6455 §5.1: servers never mask)`,
   WSG_FRAME_RSV_BITS: (fault) =>
     `the server sent ${named(fault)} with RSV bits set${fault.deflate ? '' : ' and no extension was negotiated'}`,
   WSG_FRAME_OPCODE_UNKNOWN: (fault) => `the server sent ${named(fault)}`,
