@@ -1,6 +1,6 @@
 import { encodeFrame, Opcode } from '@wsgate/core/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, probe, rawWebSocketServer, serverFrame } from './helpers.js';
+import { Cleanup, probe, rawWebSocketServer, serverFrame, switchingProtocols } from './helpers.js';
 
 // Frames that break RFC 6455, judged by core's client session: the doctor reports the session's
 // code, quotes the frame, and fails the connection with the close frame a wsgate server sends.
@@ -48,5 +48,30 @@ describe('doctor: frames judged by the session', () => {
     expect(report.diagnosis?.code).toBe('WSG_CLOSE_CODE_INVALID');
     expect(report.diagnosis?.summary).toMatch(/invalid close frame: 03 ed/);
     expect(report.diagnosis?.observed.join('\n')).toMatch(/close 1002 "WSG_CLOSE_CODE_INVALID/);
+  });
+
+  it("a server's ping is answered with a pong carrying its payload, and noted", async () => {
+    const pongs: Buffer[] = [];
+    const port = await rawWebSocketServer(
+      cleanup,
+      (socket, frame) => {
+        if (frame.opcode === Opcode.pong) pongs.push(frame.payload);
+        if (frame.opcode === Opcode.ping) socket.write(serverFrame(Opcode.pong, frame.payload));
+        if (frame.opcode === Opcode.close) socket.end(serverFrame(Opcode.close, frame.payload));
+      },
+      (key) =>
+        switchingProtocols(key) +
+        serverFrame(Opcode.ping, Buffer.from('are you there')).toString('latin1'),
+    );
+    const report = await probe(`ws://127.0.0.1:${port}/`);
+    expect(report.diagnosis).toBeUndefined();
+    expect(report.notes).toContain(
+      'The server sent a ping (13 bytes); the doctor answered with a pong.',
+    );
+    expect(pongs.map((payload) => payload.toString())).toContain('are you there');
+    const sent = report.exchange.filter(
+      (entry) => entry.direction === 'sent' && entry.kind === 'frame',
+    );
+    expect(sent[0]?.summary).toBe('pong frame (FIN, masked), 13 bytes of payload');
   });
 });
