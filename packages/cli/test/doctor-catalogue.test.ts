@@ -1,7 +1,8 @@
 import { catalogue, errorCodes } from '@wsgate/core';
 import { isHandshakeCode } from '@wsgate/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { diagnoseRefusal, type RequestContext } from '../src/doctor/http-answer.js';
+import { diagnoseRefusal } from '../src/doctor/answer/refusal.js';
+import type { RequestContext } from '../src/doctor/answer/request-context.js';
 import { stepNames } from '../src/main.js';
 
 // docs/errors.md tells, per code, what `wsgate doctor` checks (the catalogue's `doctor` field).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrl } from '../src/doctor/url.js';
+import { checkUrl } from '../src/doctor/steps/url.js';
 import { doctor } from '../src/main.js';
 
 function refused(input: string): { summary: string; fix: readonly string[] } {

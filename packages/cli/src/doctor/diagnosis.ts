@@ -87,30 +87,3 @@ export function serverDetailOf(body: string): string | undefined {
   const detail = lines.slice(2, causeAt).join(' ').trim();
   return detail === '' ? undefined : detail;
 }
-
-/** What each close code means (RFC 6455 §7.4.1 and the IANA registry), for a person. */
-export function closeCodeMeaning(code: number): string {
-  const meanings: Readonly<Record<number, string>> = {
-    1000: 'normal closure',
-    1001: 'going away (the server is shutting down or the endpoint is leaving)',
-    1002: 'protocol error: the server received a frame that breaks RFC 6455',
-    1003: 'unsupported data: the server does not accept this type of message (text or binary)',
-    1005: 'no status code: the close frame carried no code',
-    1006: 'abnormal closure: the connection closed without a close frame',
-    1007: 'invalid payload data: a message was not valid for its type (e.g. text that is not UTF-8)',
-    1008: 'policy violation: a message or the connection broke a rule of the application',
-    1009: 'message too big: a message is larger than the server accepts',
-    1010: 'mandatory extension: the client required an extension the server did not accept',
-    1011: 'internal error: the server failed while handling a message',
-    1012: 'service restart: the server is restarting',
-    1013: 'try again later: the server is overloaded or a peer is too slow',
-    1014: 'bad gateway: a proxy got an invalid answer from the server behind it',
-    1015: 'TLS handshake failure (never sent on the wire)',
-  };
-  const known = meanings[code];
-  if (known !== undefined) return known;
-  if (code >= 3000 && code <= 3999) return 'a code registered by a library or framework';
-  if (code >= 4000 && code <= 4999)
-    return "an application's own code: its meaning is the application's";
-  return 'not a valid close code (RFC 6455 §7.4)';
-}

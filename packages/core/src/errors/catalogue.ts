@@ -695,7 +695,7 @@ const entries = {
       'A 64-bit payload length had its most significant bit set (RFC 6455 §5.2), or exceeds what can be addressed.',
     fix: 'Encode payload lengths as RFC 6455 §5.2 describes.',
     doctor:
-      'Checked on every frame header from the server: a 64-bit length with its top bit set, or a frame over 16 MiB, which the doctor does not read.',
+      'Checked on every frame header from the server, by the same session a wsgate server reads with: a 64-bit length with its top bit set fails the step with this code (a frame over 16 MiB, WSG_MESSAGE_TOO_BIG).',
     setups: {
       Servers:
         'Lengths up to 125 fit in the first byte; up to 65535 take 126 and 16 bits; larger take 127 and 64 bits with the top bit clear (RFC 6455 §5.2).',
@@ -800,7 +800,7 @@ const entries = {
       'A text message contained bytes that are not valid UTF-8 (RFC 6455 §8.1). The connection fails at the first invalid byte.',
     fix: 'Send binary messages for binary data; make sure text is encoded as UTF-8 and not split inside a character by hand-made fragmentation.',
     doctor:
-      'The doctor validates every text message from the server (after inflating it) and fails on invalid UTF-8, quoting the bytes.',
+      "The doctor reads the server's frames with the session a wsgate server uses, so it fails at the first invalid byte of a text message, as the bytes arrive (a fragment that never ends still fails), after inflating a compressed one, quoting the frame.",
     setups: {
       'Node servers':
         'Send binary data with binary: true; send only strings or UTF-8 bytes as text.',
@@ -883,7 +883,7 @@ const entries = {
       'A message is larger than the limit (maxMessageBytes). The size is checked from the frame header before anything is buffered, and while inflating compressed messages.',
     fix: 'Send smaller messages (split large data, or use HTTP for uploads), or raise maxMessageBytes on the receiving side.',
     doctor:
-      'Named in the close reason of a wsgate server (1009); for a bare 1009 from another server the doctor names the frame it sent and the limit to raise.',
+      'Named in the close reason of a wsgate server (1009); for a bare 1009 from another server the doctor names the frame it sent and the limit to raise. A message from the server over 16 MiB (the default limit) fails the step with this code.',
     setups: {
       'wsgate server': 'maxMessageBytes on the server (the NestJS adapter also reads maxPayload).',
       ws: 'maxPayload (100 MiB by default).',

@@ -1,6 +1,7 @@
 import { catalogue, isWsgateError } from '@wsgate/core';
 import { parseWebSocketUrl, type WebSocketUrl } from '@wsgate/core/adapter';
-import type { Diagnosis } from './types.js';
+import type { ProbeContext } from '../probe-context.js';
+import type { Diagnosis } from '../types.js';
 
 export type UrlCheck =
   | {
@@ -171,4 +172,14 @@ export function checkUrl(given: string): UrlCheck {
     );
   }
   return { ok: true, target, url, notes };
+}
+
+/** The url step: the URL to probe, or a usage error (exit 2) with the URL probably meant. */
+export function runUrlStep(probe: ProbeContext): boolean {
+  const result = checkUrl(probe.report.input);
+  if (!result.ok) return probe.fail(result.diagnosis);
+  probe.target = result.target;
+  probe.report.url = result.url;
+  probe.report.notes.push(...result.notes);
+  return probe.pass('url', result.url);
 }
