@@ -3,10 +3,10 @@ import { connect, type Socket } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from './demo-app.js';
-import { clientFrame, clientFrameHeader, closePayload } from './frames.js';
 import { delay, waitFor } from './net.js';
 import { type RawResponse, rawExchange, sendAndRead, upgradeHeaders } from './raw-http.js';
 import { openRawWebSocket, type RawWebSocket } from './raw-websocket.js';
+import { clientFrame, clientFrameHeader, closePayload } from './wire/index.js';
 import { openWs, wsNextMessage } from './ws-client.js';
 
 const MiB = 1024 * 1024;
