@@ -12,63 +12,21 @@ import {
   wsNextMessage,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createServer,
-  type LogEvent,
-  type ServerOptions,
-  type WebSocketConnection,
-  type WebSocketServer,
-  type WsgateError,
-} from '../../src/index.js';
+import type { ServerOptions, WebSocketConnection, WsgateError } from '../../src/index.js';
+import { closeHarnesses, type Harness, startHarness } from './harness.js';
 
-interface Harness {
-  readonly server: WebSocketServer;
-  readonly port: number;
-  readonly url: string;
-  readonly connections: WebSocketConnection[];
-  readonly logs: LogEvent[];
-  /** The n-th connection (0-based), once the server has it. */
-  connection(index?: number): Promise<WebSocketConnection>;
-}
-
-const servers: WebSocketServer[] = [];
 const raws: RawWebSocket[] = [];
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
-  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+  await closeHarnesses();
 });
 
-async function harness(
+function harness(
   options: ServerOptions = {},
   onConnection?: (connection: WebSocketConnection) => void,
 ): Promise<Harness> {
-  const logs: LogEvent[] = [];
-  const server = await createServer({
-    port: 0,
-    perMessageDeflate: false,
-    heartbeatIntervalMs: 0,
-    ...options,
-    onLog: (event) => logs.push(event),
-  });
-  servers.push(server);
-  const connections: WebSocketConnection[] = [];
-  server.on('connection', (connection) => {
-    connections.push(connection);
-    onConnection?.(connection);
-  });
-  const port = server.address()?.port ?? 0;
-  return {
-    server,
-    port,
-    url: `ws://127.0.0.1:${port}`,
-    connections,
-    logs,
-    async connection(index = 0) {
-      await waitFor(() => connections.length > index, { what: `connection ${index}` });
-      return connections[index] as WebSocketConnection;
-    },
-  };
+  return startHarness(options, onConnection === undefined ? {} : { onConnection });
 }
 
 async function raw(port: number, after?: Buffer): Promise<RawWebSocket> {
