@@ -12,7 +12,9 @@ import {
   wsNextMessage,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_CLOSE_REASON_BYTES } from '../../src/errors/close-reason.js';
 import type { ServerOptions, WebSocketConnection, WsgateError } from '../../src/index.js';
+import { encodeClosePayload } from '../../src/protocol/close.js';
 import { closeHarnesses, type Harness, startHarness } from './harness.js';
 
 const raws: RawWebSocket[] = [];
@@ -191,6 +193,26 @@ describe('closing', () => {
     expect(() => connection.close(999)).toThrow(RangeError);
     expect(() => connection.close(2999)).toThrow(RangeError);
     expect(connection.readyState).toBe(1);
+  });
+
+  it('refuses a close code or reason with the same words as the protocol layer, whatever its state', async () => {
+    const h = await harness();
+    await raw(h.port);
+    const connection = await h.connection();
+    const tooLong = 'x'.repeat(MAX_CLOSE_REASON_BYTES + 1);
+    const protocolWords = (code: number, reason: string): string => {
+      try {
+        encodeClosePayload(code, reason);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`encodeClosePayload accepted ${code}`);
+    };
+    expect(() => connection.close(1004)).toThrow(protocolWords(1004, ''));
+    expect(() => connection.close(1000, tooLong)).toThrow(protocolWords(1000, tooLong));
+    connection.close(1000);
+    // The arguments are wrong whether or not the connection is still open.
+    expect(() => connection.close(1000, tooLong)).toThrow(protocolWords(1000, tooLong));
   });
 
   it('sends nothing after close and reports false from send, ping and pong', async () => {
