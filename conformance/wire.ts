@@ -1,9 +1,15 @@
 import { isUtf8 as isUtf8Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
+import {
+  type DecodedFrame,
+  FrameDecoder,
+  type FrameFields,
+  encodeFrame as oracleFrame,
+} from '@wsgate/test-kit/wire';
 import type { FrameSpec, MessageType } from './types.js';
 
-// An independent codec for the client side of RFC 6455: the engine under test must not judge
-// itself, so nothing here comes from @wsgate/core.
+// The client side of RFC 6455 for the suite: the engine under test must not judge itself, so
+// nothing here comes from @wsgate/core; frames are written and read by the test-kit's oracle.
 
 // --- opcodes and helpers ----------------------------------------------------------------------
 
@@ -82,88 +88,27 @@ export function parseResponseHead(text: string): ResponseHead {
 
 // --- frames out -------------------------------------------------------------------------------
 
-let maskPool = randomBytes(4096);
-let maskOffset = 0;
-
-function nextMaskKey(): Buffer {
-  if (maskOffset + 4 > maskPool.length) {
-    maskPool = randomBytes(4096);
-    maskOffset = 0;
-  }
-  const key = maskPool.subarray(maskOffset, maskOffset + 4);
-  maskOffset += 4;
-  return key;
-}
-
-function maskInto(target: Buffer, offset: number, payload: Uint8Array, key: Uint8Array): void {
-  const k0 = key[0] as number;
-  const k1 = key[1] as number;
-  const k2 = key[2] as number;
-  const k3 = key[3] as number;
-  const length = payload.length;
-  const whole = length & ~3;
-  let i = 0;
-  for (; i < whole; i += 4) {
-    target[offset + i] = (payload[i] as number) ^ k0;
-    target[offset + i + 1] = (payload[i + 1] as number) ^ k1;
-    target[offset + i + 2] = (payload[i + 2] as number) ^ k2;
-    target[offset + i + 3] = (payload[i + 3] as number) ^ k3;
-  }
-  for (; i < length; i++) target[offset + i] = (payload[i] as number) ^ (key[i & 3] as number);
-}
-
-/** The size of a frame on the wire, for preallocating a batch of frames. */
-export function frameSize(payloadLength: number, masked = true): number {
-  const extended = payloadLength < 126 ? 0 : payloadLength < 0x10000 ? 2 : 8;
-  return 2 + extended + (masked ? 4 : 0) + payloadLength;
-}
-
-/** Writes one frame at `offset`, with the minimal length encoding (RFC 6455 §5.2); returns its size. */
-export function writeFrame(target: Buffer, offset: number, spec: FrameSpec): number {
-  const payload = bytes(spec.payload);
-  const masked = spec.masked ?? true;
+/** The oracle's fields for a frame spec: RSV bits numbered as Autobahn does, a random key by default. */
+function oracleFields(spec: FrameSpec): FrameFields {
   const rsv = spec.rsv ?? 0;
-  let at = offset;
-  target[at++] = ((spec.fin ?? true) ? 0x80 : 0) | ((rsv & 7) << 4) | (spec.opcode & 0x0f);
-  const maskBit = masked ? 0x80 : 0;
-  const length = payload.length;
-  if (length < 126) {
-    target[at++] = maskBit | length;
-  } else if (length < 0x10000) {
-    target[at++] = maskBit | 126;
-    target.writeUInt16BE(length, at);
-    at += 2;
-  } else {
-    target[at++] = maskBit | 127;
-    target.writeUInt32BE(Math.floor(length / 0x100000000), at);
-    target.writeUInt32BE(length >>> 0, at + 4);
-    at += 8;
-  }
-  if (masked) {
-    const key = spec.maskKey ?? nextMaskKey();
-    target.set(key.subarray(0, 4), at);
-    at += 4;
-    maskInto(target, at, payload, key);
-  } else {
-    target.set(payload, at);
-  }
-  return at + length - offset;
+  return {
+    opcode: spec.opcode,
+    payload: spec.payload,
+    fin: spec.fin ?? true,
+    rsv1: (rsv & 4) !== 0,
+    rsv2: (rsv & 2) !== 0,
+    rsv3: (rsv & 1) !== 0,
+    mask: (spec.masked ?? true) ? (spec.maskKey?.subarray(0, 4) ?? true) : false,
+  };
 }
 
+/** One frame with the minimal length encoding (RFC 6455 §5.2). */
 export function encodeFrame(spec: FrameSpec): Buffer {
-  const payloadLength = bytes(spec.payload).length;
-  const target = Buffer.allocUnsafe(frameSize(payloadLength, spec.masked ?? true));
-  writeFrame(target, 0, spec);
-  return target;
+  return oracleFrame(oracleFields(spec));
 }
 
 export function encodeFrames(specs: readonly FrameSpec[]): Buffer {
-  let total = 0;
-  for (const spec of specs) total += frameSize(bytes(spec.payload).length, spec.masked ?? true);
-  const target = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (const spec of specs) offset += writeFrame(target, offset, spec);
-  return target;
+  return Buffer.concat(specs.map(encodeFrame));
 }
 
 /**
@@ -195,75 +140,15 @@ export function messageFrames(
 
 // --- frames in --------------------------------------------------------------------------------
 
-export interface ServerFrame {
-  readonly fin: boolean;
-  readonly rsv1: boolean;
-  readonly rsv2: boolean;
-  readonly rsv3: boolean;
-  readonly opcode: number;
-  readonly masked: boolean;
-  readonly payload: Buffer;
-  /** False when the length used more bytes than needed (RFC 6455 §5.2 forbids it). */
-  readonly minimalLength: boolean;
-}
-
-/** A queue of received chunks that hands out exact byte ranges, copying only across chunks. */
-class ByteQueue {
-  private chunks: Buffer[] = [];
-  private head = 0;
-  length = 0;
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  byteAt(index: number): number {
-    let i = index + this.head;
-    for (const chunk of this.chunks) {
-      if (i < chunk.length) return chunk[i] as number;
-      i -= chunk.length;
-    }
-    throw new RangeError('byteAt past the end of the queue');
-  }
-
-  take(count: number): Buffer {
-    const first = this.chunks[0];
-    if (first !== undefined && first.length - this.head >= count) {
-      const piece = first.subarray(this.head, this.head + count);
-      this.head += count;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-      this.length -= count;
-      return piece;
-    }
-    const out = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.chunks[0] as Buffer;
-      const n = Math.min(count - filled, chunk.length - this.head);
-      chunk.copy(out, filled, this.head, this.head + n);
-      filled += n;
-      this.head += n;
-      if (this.head === chunk.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    }
-    this.length -= count;
-    return out;
-  }
-}
+/** A frame the server sent, read by the test-kit's frame oracle. */
+export type ServerFrame = DecodedFrame;
 
 /**
  * Reads the server's frames from a byte stream. Framing errors it cannot read past (a 64-bit
  * length with its top bit set) stop it and are reported through `onError`.
  */
 export class FrameReader {
-  private readonly queue = new ByteQueue();
+  private readonly decoder = new FrameDecoder();
   private stopped = false;
 
   constructor(
@@ -273,68 +158,18 @@ export class FrameReader {
 
   push(chunk: Buffer): void {
     if (this.stopped) return;
-    this.queue.push(chunk);
-    while (!this.stopped && this.readOne()) {
-      // one frame per iteration
-    }
-  }
-
-  private readOne(): boolean {
-    const queue = this.queue;
-    if (queue.length < 2) return false;
-    const b0 = queue.byteAt(0);
-    const b1 = queue.byteAt(1);
-    const masked = (b1 & 0x80) !== 0;
-    const length7 = b1 & 0x7f;
-    const headerLength = 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + (masked ? 4 : 0);
-    if (queue.length < headerLength) return false;
-    let length = length7;
-    let minimalLength = true;
-    if (length7 === 126) {
-      length = (queue.byteAt(2) << 8) | queue.byteAt(3);
-      minimalLength = length >= 126;
-    } else if (length7 === 127) {
-      const high =
-        ((queue.byteAt(2) << 24) |
-          (queue.byteAt(3) << 16) |
-          (queue.byteAt(4) << 8) |
-          queue.byteAt(5)) >>>
-        0;
-      const low =
-        ((queue.byteAt(6) << 24) |
-          (queue.byteAt(7) << 16) |
-          (queue.byteAt(8) << 8) |
-          queue.byteAt(9)) >>>
-        0;
-      if (high & 0x80000000) {
+    this.decoder.push(chunk);
+    for (;;) {
+      let frame: ServerFrame | undefined;
+      try {
+        frame = this.decoder.next();
+      } catch (error) {
         this.stopped = true;
-        this.onError('a 64-bit payload length has its most significant bit set (RFC 6455 §5.2)');
-        return false;
+        this.onError((error as Error).message);
+        return;
       }
-      length = high * 0x100000000 + low;
-      minimalLength = length >= 0x10000;
+      if (frame === undefined) return;
+      this.onFrame(frame);
     }
-    if (queue.length < headerLength + length) return false;
-    const header = queue.take(headerLength);
-    const view = queue.take(length);
-    // Views into received chunks are safe to keep; a masked payload is unmasked in a copy.
-    const payload = masked ? Buffer.from(view) : view;
-    if (masked) {
-      const key = header.subarray(headerLength - 4);
-      for (let i = 0; i < payload.length; i++) {
-        payload[i] = (payload[i] as number) ^ (key[i & 3] as number);
-      }
-    }
-    this.onFrame({
-      fin: (b0 & 0x80) !== 0,
-      rsv1: (b0 & 0x40) !== 0,
-      rsv2: (b0 & 0x20) !== 0,
-      rsv3: (b0 & 0x10) !== 0,
-      opcode: b0 & 0x0f,
-      masked,
-      payload,
-      minimalLength,
-    });
-    return true;
   }
 }

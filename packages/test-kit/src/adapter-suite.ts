@@ -7,7 +7,7 @@ import type {
   ContractOptions,
   StartContractApp,
 } from './adapter-app.js';
-import { clientFrame } from './frames.js';
+import { clientFrame } from './wire/index.js';
 import { frameworkAnswers } from './framework-answers.js';
 import { type RawResponse, rawExchange, rawRequest, upgradeHeaders } from './raw-http.js';
 import { openRawWebSocket } from './raw-websocket.js';

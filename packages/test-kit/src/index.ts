@@ -13,14 +13,6 @@ export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js'
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
 export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
-export {
-  clientFrame,
-  clientFrameHeader,
-  closePayload,
-  randomBytes,
-  seededRandom,
-  wordyText,
-} from './frames.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
 export { demoHostileSuite } from './hostile-suite.js';
@@ -44,6 +36,7 @@ export {
   pythonWebsocketsVersion,
   runPythonScript,
 } from './python-client.js';
+export { randomBytes, seededRandom, wordyText } from './random-data.js';
 export type { DrippedRequest, RawRequestOptions, RawResponse } from './raw-http.js';
 export {
   dripRequest,
@@ -54,4 +47,18 @@ export {
 } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
+export type { DecodedFrame, FrameFields, FrameOptions, LengthEncoding } from './wire/index.js';
+export {
+  applyMask,
+  clientFrame,
+  clientFrameHeader,
+  closePayload,
+  decodeFrames,
+  encodeFrame,
+  encodeFrameHeader,
+  encodeFrames,
+  FrameDecoder,
+  RFC_MASK,
+  serverFrame,
+} from './wire/index.js';
 export { openWs, wsClosed, wsNextMessage } from './ws-client.js';

@@ -1,17 +1,10 @@
 import { connect, type Socket } from 'node:net';
-import {
-  encodeFrame,
-  FrameParser,
-  type HttpResponseHead,
-  HttpResponseParser,
-} from '@wsgate/core/protocol';
+import { type HttpResponseHead, HttpResponseParser } from '@wsgate/core/protocol';
+import { type DecodedFrame, FrameDecoder } from './wire/frame-oracle.js';
+import { clientFrame, type FrameOptions } from './wire/frames.js';
 
-export interface ReceivedFrame {
-  readonly fin: boolean;
-  readonly rsv1: boolean;
-  readonly opcode: number;
-  readonly payload: Buffer;
-}
+/** A frame as the server sent it, read by the frame oracle rather than by core's parser. */
+export type ReceivedFrame = DecodedFrame;
 
 /**
  * A hand-driven WebSocket client over a raw TCP socket: sends any frame (valid or not), and
@@ -22,64 +15,44 @@ export class RawWebSocket {
   readonly frames: ReceivedFrame[] = [];
   closed = false;
   private readonly waiters: Array<() => void> = [];
-  private current: { fin: boolean; rsv1: boolean; opcode: number; pieces: Buffer[] } | undefined;
-  private readonly parser: FrameParser;
+  /** Set when the server sent bytes that cannot be read as frames; no frame is read after it. */
+  decodeError: Error | undefined;
+  private readonly decoder = new FrameDecoder();
 
   constructor(
     readonly socket: Socket,
     readonly response: HttpResponseHead,
     rest: Uint8Array,
   ) {
-    this.parser = new FrameParser({
-      onFrameHeader: (header) => {
-        this.current = { fin: header.fin, rsv1: header.rsv1, opcode: header.opcode, pieces: [] };
-        return true;
-      },
-      onFramePayload: (piece, last) => {
-        const current = this.current;
-        if (current === undefined) return false;
-        current.pieces.push(Buffer.from(piece));
-        if (last) {
-          this.frames.push({
-            fin: current.fin,
-            rsv1: current.rsv1,
-            opcode: current.opcode,
-            payload: Buffer.concat(current.pieces),
-          });
-          this.current = undefined;
-          this.notify();
-        }
-        return true;
-      },
-      onFrameLengthInvalid: () => {},
-    });
-    socket.on('data', (chunk) => this.parser.push(chunk));
+    socket.on('data', (chunk) => this.receive(chunk));
     socket.on('close', () => {
       this.closed = true;
       this.notify();
     });
     socket.on('error', () => {});
-    if (rest.length > 0) this.parser.push(rest);
+    if (rest.length > 0) this.receive(rest);
+  }
+
+  private receive(chunk: Uint8Array): void {
+    if (this.decodeError !== undefined) return;
+    this.decoder.push(chunk);
+    try {
+      for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
+        this.frames.push(frame);
+      }
+    } catch (error) {
+      this.decodeError = error as Error;
+    }
+    this.notify();
   }
 
   private notify(): void {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 
-  /** Sends one frame, masked like a client's unless `mask: false`. */
-  sendFrame(
-    opcode: number,
-    payload: Uint8Array | string = '',
-    options: { fin?: boolean; rsv1?: boolean; mask?: boolean } = {},
-  ): void {
-    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    for (const part of encodeFrame(opcode, bytes, {
-      fin: options.fin ?? true,
-      rsv1: options.rsv1 ?? false,
-      mask: options.mask ?? true,
-    })) {
-      this.socket.write(part);
-    }
+  /** Sends one frame, masked like a client's unless `mask: false` (see `clientFrame`). */
+  sendFrame(opcode: number, payload: Uint8Array | string = '', options: FrameOptions = {}): void {
+    this.socket.write(clientFrame(opcode, payload, options));
   }
 
   /** Sends raw bytes as they are. */

@@ -4,7 +4,7 @@ import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
-import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
+import { CloseCode, checkCloseArguments } from '../protocol/close.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
@@ -385,11 +385,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Starts the closing handshake; the socket is closed when the peer answers or after closeTimeoutMs. */
   close(code: number = CloseCode.normal, reason = ''): void {
-    if (code !== CloseCode.noStatus && !isValidWireCloseCode(code)) {
-      throw new RangeError(
-        `close code ${code} may not be sent (RFC 6455 §7.4): use 1000, 1001, 1008, 1011 or 3000-4999`,
-      );
-    }
+    checkCloseArguments(code, reason);
     if (this.#readyStateValue !== ReadyState.open) return;
     if (!this.#session.close(code, reason)) return;
     this.#readyStateValue = ReadyState.closing;

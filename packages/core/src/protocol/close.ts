@@ -1,3 +1,4 @@
+import { MAX_CLOSE_REASON_BYTES } from '../errors/close-reason.js';
 import { isValidUtf8 } from './utf8.js';
 
 /** Close codes with meaning (RFC 6455 §7.4.1). */
@@ -57,20 +58,30 @@ export function parseClosePayload(payload: Uint8Array): ClosePayload {
 
 const encoder = new TextEncoder();
 
-/** Builds a close payload. Code 1005 means "no code": an empty payload. */
-export function encodeClosePayload(code: number, reason = ''): Uint8Array {
-  if (code === CloseCode.noStatus) return new Uint8Array(0);
-  if (!isValidWireCloseCode(code)) {
+/**
+ * The one check of what an application asks a close frame to carry, with one wording for every
+ * caller: the code must be sendable (RFC 6455 §7.4; 1005 means "no code") and the reason must fit
+ * beside it (RFC 6455 §5.5). Returns the reason's UTF-8 bytes; throws a RangeError otherwise.
+ */
+export function checkCloseArguments(code: number, reason: string): Uint8Array {
+  if (code !== CloseCode.noStatus && !isValidWireCloseCode(code)) {
     throw new RangeError(
       `close code ${code} may not be sent (RFC 6455 §7.4): use 1000-1003, 1007-1014 or 3000-4999`,
     );
   }
   const reasonBytes = encoder.encode(reason);
-  if (reasonBytes.length > 123) {
+  if (reasonBytes.length > MAX_CLOSE_REASON_BYTES) {
     throw new RangeError(
-      `close reason is ${reasonBytes.length} bytes of UTF-8; at most 123 fit in a close frame (RFC 6455 §5.5)`,
+      `close reason is ${reasonBytes.length} bytes of UTF-8; at most ${MAX_CLOSE_REASON_BYTES} fit in a close frame (RFC 6455 §5.5)`,
     );
   }
+  return reasonBytes;
+}
+
+/** Builds a close payload. Code 1005 means "no code": an empty payload. */
+export function encodeClosePayload(code: number, reason = ''): Uint8Array {
+  const reasonBytes = checkCloseArguments(code, reason);
+  if (code === CloseCode.noStatus) return new Uint8Array(0);
   const payload = new Uint8Array(2 + reasonBytes.length);
   payload[0] = code >>> 8;
   payload[1] = code & 0xff;

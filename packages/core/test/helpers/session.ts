@@ -1,8 +1,8 @@
+import { type DecodedFrame, decodeFrames } from '@wsgate/test-kit/wire';
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { SessionHandler, SessionOptions } from '../../src/protocol/session.js';
 import { WebSocketSession } from '../../src/protocol/session.js';
 import { concat, fromUtf8 } from './bytes.js';
-import { type DecodedFrame, decodeTestFrames } from './frames.js';
 
 export type SessionEvent =
   | { readonly type: 'message'; readonly data: Uint8Array; readonly isText: boolean }
@@ -37,7 +37,7 @@ export class RecordingHandler implements SessionHandler {
 
   /** Everything transmitted so far, decoded as frames. */
   sentFrames(): DecodedFrame[] {
-    return decodeTestFrames(concat(...this.transmitted));
+    return decodeFrames(concat(...this.transmitted));
   }
 
   failures(): ErrorCode[] {

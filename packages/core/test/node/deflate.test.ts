@@ -18,54 +18,22 @@ import {
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZlibMessageCodec } from '../../src/adapter/index.js';
-import {
-  createServer,
-  type LogEvent,
-  type ServerOptions,
-  type WebSocketConnection,
-  type WebSocketServer,
-  type WsgateError,
-} from '../../src/index.js';
+import type { ServerOptions, WebSocketConnection, WsgateError } from '../../src/index.js';
+import { closeHarnesses, type Harness, startHarness } from './harness.js';
 
 const MiB = 1024 * 1024;
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
-const servers: WebSocketServer[] = [];
 const raws: RawWebSocket[] = [];
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
-  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+  await closeHarnesses();
 });
 
-async function harness(options: ServerOptions = {}) {
-  const logs: LogEvent[] = [];
-  const messages: Array<{ data: unknown; isBinary: boolean }> = [];
-  const connections: WebSocketConnection[] = [];
-  const server = await createServer({
-    port: 0,
-    heartbeatIntervalMs: 0,
-    ...options,
-    onLog: (event) => {
-      logs.push(event);
-      options.onLog?.(event);
-    },
-  });
-  servers.push(server);
-  server.on('connection', (connection) => {
-    connections.push(connection);
-    connection.on('message', (data, isBinary) => messages.push({ data, isBinary }));
-  });
-  const port = server.address()?.port ?? 0;
-  return {
-    port,
-    logs,
-    messages,
-    async connection(): Promise<WebSocketConnection> {
-      await waitFor(() => connections.length > 0);
-      return connections[0] as WebSocketConnection;
-    },
-  };
+/** Compression on, as a server has it by default. */
+function harness(options: ServerOptions = {}): Promise<Harness> {
+  return startHarness({ perMessageDeflate: true, ...options });
 }
 
 async function rawDeflate(port: number, offer = 'permessage-deflate'): Promise<RawWebSocket> {

@@ -12,52 +12,21 @@ import {
   wsNextMessage,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createServer,
-  type LogEvent,
-  type ServerOptions,
-  type WebSocketConnection,
-  type WebSocketServer,
-  type WsgateError,
-} from '../../src/index.js';
+import type { ServerOptions, WebSocketConnection, WsgateError } from '../../src/index.js';
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../../src/node/connection.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from '../../src/node/server.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/protocol/index.js';
+import { closeHarnesses, type Harness, startHarness } from './harness.js';
 
-const servers: WebSocketServer[] = [];
 const raws: RawWebSocket[] = [];
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
-  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+  await closeHarnesses();
 });
 
-async function harness(options: ServerOptions = {}) {
-  const logs: LogEvent[] = [];
-  const connections: WebSocketConnection[] = [];
-  const server = await createServer({
-    port: 0,
-    perMessageDeflate: false,
-    heartbeatIntervalMs: 0,
-    ...options,
-    onLog: (event) => logs.push(event),
-  });
-  servers.push(server);
-  server.on('connection', (connection) => {
-    connections.push(connection);
-    connection.on('message', (data, isBinary) => connection.send(data, { binary: isBinary }));
-  });
-  const port = server.address()?.port ?? 0;
-  return {
-    server,
-    port,
-    url: `ws://127.0.0.1:${port}`,
-    logs,
-    async connection(index = 0): Promise<WebSocketConnection> {
-      await waitFor(() => connections.length > index, { what: `connection ${index}` });
-      return connections[index] as WebSocketConnection;
-    },
-  };
+function harness(options: ServerOptions = {}): Promise<Harness> {
+  return startHarness(options, { echo: true, record: false });
 }
 
 async function raw(port: number): Promise<RawWebSocket> {

@@ -5,65 +5,36 @@ import {
   nextEvent,
   openRawWebSocket,
   type RawWebSocket,
-  waitFor,
 } from '@wsgate/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isClosingCode } from '../../src/adapter/index.js';
 import {
   type ClosingCode,
   catalogue,
-  createServer,
   type ErrorCode,
   errorCodes,
-  type LogEvent,
   type ServerOptions,
   type WebSocketConnection,
-  type WebSocketServer,
   type WsgateError,
 } from '../../src/index.js';
+import { closeHarnesses, type Harness, startHarness } from './harness.js';
 
 // Every way a client can break RFC 6455 after the upgrade, sent over a real TCP socket to a
 // real server: the close frame must carry the catalogue's close code and a reason that starts
 // with the code, the server must close TCP, and the server's close event must name the code.
 
-const servers: WebSocketServer[] = [];
 const raws: RawWebSocket[] = [];
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
-  for (const server of servers.splice(0)) await server.close({ timeoutMs: 500 });
+  await closeHarnesses();
 });
 
-async function harness(
+function harness(
   options: ServerOptions = {},
   onConnection: (connection: WebSocketConnection) => void = () => {},
-) {
-  const logs: LogEvent[] = [];
-  const connections: WebSocketConnection[] = [];
-  const messages: unknown[] = [];
-  const server = await createServer({
-    port: 0,
-    perMessageDeflate: false,
-    heartbeatIntervalMs: 0,
-    ...options,
-    onLog: (event) => logs.push(event),
-  });
-  servers.push(server);
-  server.on('connection', (connection) => {
-    connections.push(connection);
-    connection.on('message', (data) => messages.push(data));
-    onConnection(connection);
-  });
-  const port = server.address()?.port ?? 0;
-  return {
-    port,
-    logs,
-    messages,
-    async connection(): Promise<WebSocketConnection> {
-      await waitFor(() => connections.length > 0, { what: 'the connection' });
-      return connections[0] as WebSocketConnection;
-    },
-  };
+): Promise<Harness> {
+  return startHarness(options, { onConnection });
 }
 
 /**
@@ -253,7 +224,7 @@ describe('a server fails a connection that breaks the protocol, over TCP', () =>
     expect(reason.startsWith(`${c.code}:`)).toBe(true);
     expect(error?.code).toBe(c.code);
     expect(h.logs).toContainEqual(expect.objectContaining({ code: c.code }));
-    expect(h.messages).toEqual(c.delivered ?? []);
+    expect(h.messages.map((m) => m.data)).toEqual(c.delivered ?? []);
   });
 
   it('covers every protocol entry of the catalogue a client can provoke, here or in the named files', () => {

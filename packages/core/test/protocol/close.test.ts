@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { MAX_CLOSE_REASON_BYTES } from '../../src/errors/close-reason.js';
 import {
   CloseCode,
+  checkCloseArguments,
   encodeClosePayload,
   isValidWireCloseCode,
   parseClosePayload,
@@ -144,5 +146,26 @@ describe('RFC 6455 §5.5.1 building a close payload', () => {
       code,
       reason: 'réason ✓',
     });
+  });
+});
+
+describe('RFC 6455 §5.5 and §7.4: one rule for what a close frame may carry', () => {
+  test('the longest reason is 123 bytes: a control payload of 125 less the 2-byte code', () => {
+    expect(MAX_CLOSE_REASON_BYTES).toBe(123);
+    expect(encodeClosePayload(1000, 'x'.repeat(MAX_CLOSE_REASON_BYTES)).length).toBe(125);
+    expect(() => encodeClosePayload(1000, 'x'.repeat(MAX_CLOSE_REASON_BYTES + 1))).toThrow(
+      `close reason is 124 bytes of UTF-8; at most ${MAX_CLOSE_REASON_BYTES} fit in a close frame (RFC 6455 §5.5)`,
+    );
+  });
+
+  test('checkCloseArguments names the same fault as encodeClosePayload, and returns the reason bytes', () => {
+    expect(() => checkCloseArguments(1004, '')).toThrow(
+      'close code 1004 may not be sent (RFC 6455 §7.4): use 1000-1003, 1007-1014 or 3000-4999',
+    );
+    expect(() => encodeClosePayload(1004, '')).toThrow(
+      'close code 1004 may not be sent (RFC 6455 §7.4): use 1000-1003, 1007-1014 or 3000-4999',
+    );
+    expect(toHex(checkCloseArguments(1000, 'ok'))).toBe('6f6b');
+    expect(checkCloseArguments(CloseCode.noStatus, '').length).toBe(0);
   });
 });

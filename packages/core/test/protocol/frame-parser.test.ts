@@ -1,3 +1,4 @@
+import { encodeFrame as encodeTestFrame, type FrameFields, RFC_MASK } from '@wsgate/test-kit/wire';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -7,7 +8,6 @@ import {
 } from '../../src/protocol/frame-parser.js';
 import { applyMaskKey, readMaskKey } from '../../src/protocol/mask.js';
 import { concat, hex, oneByteChunks, patternBytes, splitAt, toHex } from '../helpers/bytes.js';
-import { encodeTestFrame, RFC_MASK, type TestFrame } from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
 
 interface ParsedFrame {
@@ -67,6 +67,12 @@ function parse(chunks: readonly Uint8Array[]): FrameRecorder {
   const parser = new FrameParser(recorder);
   for (const chunk of chunks) parser.push(chunk);
   return recorder;
+}
+
+/** A frame for these tests: bytes as payload, a key or no mask. */
+interface TestFrame extends FrameFields {
+  readonly payload?: Uint8Array;
+  readonly mask?: Uint8Array | undefined;
 }
 
 function expected(frame: TestFrame): ParsedFrame {
@@ -223,7 +229,7 @@ describe('RFC 6455 §5.2 header fields', () => {
   test('a handler that unmasks pieces itself gets them still masked, with the key and phase that unmask each', () => {
     const payload = patternBytes(10);
     const frame = encodeTestFrame({ opcode: 2, payload, mask: RFC_MASK });
-    const masked = frame.slice(6);
+    const masked = Uint8Array.from(frame.subarray(6));
     const seen: { piece: string; key: number; phase: number }[] = [];
     const parser = new FrameParser({
       unmasksPieces: true,

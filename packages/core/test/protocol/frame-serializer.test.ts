@@ -1,3 +1,4 @@
+import { decodeFrames } from '@wsgate/test-kit/wire';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { type FrameHeader, FrameParser } from '../../src/protocol/frame-parser.js';
@@ -8,7 +9,6 @@ import {
 } from '../../src/protocol/frame-serializer.js';
 import { Opcode } from '../../src/protocol/opcodes.js';
 import { concat, patternBytes, toHex, utf8 } from '../helpers/bytes.js';
-import { decodeTestFrames } from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
 
 /** An allocator that hands out dirty memory, as Buffer.allocUnsafe may. */
@@ -191,7 +191,7 @@ describe('RFC 6455 §5.3 client masking', () => {
           const bytes = concat(
             ...encodeFrame(opcode, payload, { fin, rsv1, mask, allocate: dirtyAllocate }),
           );
-          const [decoded, ...rest] = decodeTestFrames(bytes);
+          const [decoded, ...rest] = decodeFrames(bytes);
           expect(rest).toEqual([]);
           expect(decoded?.opcode).toBe(opcode);
           expect(decoded?.fin).toBe(fin);

@@ -1,8 +1,8 @@
+import { RFC_MASK } from '@wsgate/test-kit/wire';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { applyMask, copyUnmasked, readMaskKey, writeMaskKey } from '../../src/protocol/mask.js';
 import { hex, patternBytes, toHex, utf8 } from '../helpers/bytes.js';
-import { RFC_MASK } from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
 
 /** RFC 6455 §5.3 written out literally: octet i is XORed with key octet (i + phase) mod 4. */

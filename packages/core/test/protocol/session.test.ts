@@ -1,3 +1,10 @@
+import {
+  clientFrame,
+  encodeFrameHeader,
+  encodeFrame as encodeTestFrame,
+  RFC_MASK,
+  serverFrame,
+} from '@wsgate/test-kit/wire';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { type ClosingCode, catalogue } from '../../src/errors/catalogue.js';
@@ -19,13 +26,6 @@ import {
   toHex,
   utf8,
 } from '../helpers/bytes.js';
-import {
-  clientFrame,
-  encodeTestFrame,
-  frameHeader,
-  RFC_MASK,
-  serverFrame,
-} from '../helpers/frames.js';
 import { propertyRuns } from '../helpers/property.js';
 import { createSession, type RecordingHandler, readClosePayload } from '../helpers/session.js';
 
@@ -213,7 +213,7 @@ describe('RFC 6455 §5.5 control frames', () => {
     'control opcode %i over 125 bytes fails from its header alone',
     (opcode) => {
       const { session, handler } = server();
-      session.receive(frameHeader({ opcode, mask: RFC_MASK }, 126));
+      session.receive(encodeFrameHeader({ opcode, mask: RFC_MASK }, 126));
       expectFailure(handler, session, 'WSG_CONTROL_FRAME_TOO_LONG');
     },
   );
@@ -510,7 +510,7 @@ describe('RFC 6455 §8.1 text messages must be valid UTF-8', () => {
 describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
   test('the limit is checked from the declared length: the 1009 close is sent after the header alone', () => {
     const { session, handler } = server({ maxMessageBytes: 1000 });
-    session.receive(frameHeader({ opcode: BINARY, mask: RFC_MASK }, 1001));
+    session.receive(encodeFrameHeader({ opcode: BINARY, mask: RFC_MASK }, 1001));
     expectFailure(handler, session, 'WSG_MESSAGE_TOO_BIG');
   });
 
@@ -526,7 +526,7 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
     session.receive(clientFrame(BINARY, patternBytes(600), { fin: false }));
     session.receive(clientFrame(CONTINUATION, patternBytes(400), { fin: false }));
     expect(handler.failures()).toEqual([]);
-    session.receive(frameHeader({ opcode: CONTINUATION, mask: RFC_MASK }, 1));
+    session.receive(encodeFrameHeader({ opcode: CONTINUATION, mask: RFC_MASK }, 1));
     expectFailure(handler, session, 'WSG_MESSAGE_TOO_BIG');
   });
 
@@ -554,7 +554,7 @@ describe('message size limit (close 1009, RFC 6455 §7.4.1)', () => {
         return new Uint8Array(size);
       }),
     });
-    session.receive(frameHeader({ opcode: BINARY, mask: RFC_MASK }, 8 * 1024 * 1024));
+    session.receive(encodeFrameHeader({ opcode: BINARY, mask: RFC_MASK }, 8 * 1024 * 1024));
     session.receive(Uint8Array.of(0x42));
     expect(handler.failures()).toEqual([]);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024 + 1);
