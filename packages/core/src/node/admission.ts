@@ -1,7 +1,11 @@
 import type { HandshakeCode } from '../errors/catalogue.js';
 import type { WebSocketConnection } from './connection.js';
 import type { HandshakeRequest } from './handshake-request.js';
-import { DEFAULT_MAX_CONNECTIONS, type ServerOptions } from './server-options.js';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  type ServerOptions,
+} from './server-options.js';
 
 /** Why a handshake was not admitted: its catalogue code (503) and a detail. */
 export interface AdmissionRefusal {
@@ -35,7 +39,8 @@ export class Admission {
     if (openConnections + this.#handshakes >= maxConnections) {
       return { code: 'WSG_TOO_MANY_CONNECTIONS', detail: `${maxConnections} connections are open` };
     }
-    const perAddressLimit = this.options.maxConnectionsPerAddress ?? 0;
+    const perAddressLimit =
+      this.options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     this.#handshakes++;
     // Only a per-address limit needs the peer's address (a system call per socket).
     if (perAddressLimit <= 0) return withoutAddress;

@@ -4,6 +4,7 @@ import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import type { SessionOptions } from '../protocol/session.js';
 import { type MonotonicClock, monotonicClock } from './rate-limit.js';
+import type { SendBudget } from './send-budget.js';
 
 // What a connection is configured with, and the settings a server resolves once for all of its
 // connections; the connection itself is in connection.ts.
@@ -85,11 +86,16 @@ export interface ConnectionSettings extends SessionOptions {
   readonly clock: MonotonicClock;
   readonly maxBufferedBytes: number;
   readonly slowConsumerPolicy: SlowConsumerPolicy;
+  /** A server's budget for the queues of all its connections (see SendBudget). */
+  readonly sendBudget: SendBudget | undefined;
   readonly log: ((event: LogEvent) => void) | undefined;
 }
 
 /** The settings of `options` (all but its subprotocol, extensions and compression). @internal */
-export function resolveConnectionSettings(options: ConnectionOptions): ConnectionSettings {
+export function resolveConnectionSettings(
+  options: ConnectionOptions,
+  sendBudget?: SendBudget,
+): ConnectionSettings {
   return {
     side: options.side,
     maxMessageBytes: options.maxMessageBytes,
@@ -104,6 +110,7 @@ export function resolveConnectionSettings(options: ConnectionOptions): Connectio
     clock: options.clock ?? monotonicClock,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     slowConsumerPolicy: options.slowConsumerPolicy ?? 'close',
+    sendBudget,
     log: options.log,
   };
 }

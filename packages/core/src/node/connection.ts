@@ -254,11 +254,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#socket.destroy();
   }
 
-  /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
-  abort(code: ClosingCode): void {
+  /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout, the server's send budget), without a handshake. */
+  abort(code: ClosingCode, detail?: string): void {
     if (this.#readyStateValue === ReadyState.closed) return;
-    this.#failure ??= new WsgateError(code);
-    this.#emitLog(code, undefined);
+    this.#failure ??= new WsgateError(code, detail === undefined ? {} : { detail });
+    this.#emitLog(code, detail);
     this.#socket.destroy();
   }
 
@@ -363,6 +363,10 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
     writeBatch(socket, pending, total);
+    // Once per flush, not per message; a queue below the high-water mark is not counted.
+    const budget = this.#settings.sendBudget;
+    if (budget !== undefined && socket.writableLength >= socket.writableHighWaterMark)
+      budget.report(this, socket.writableLength);
   }
 
   /** @internal */
@@ -374,6 +378,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** @internal */
   socketDrained(): void {
+    this.#settings.sendBudget?.release(this);
     if (this.#awaitingDrain) this.#pongsDrained();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
@@ -402,6 +407,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   socketClosed(): void {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#readyStateValue = ReadyState.closed;
+    this.#settings.sendBudget?.release(this);
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#session.receiveEof();

@@ -22,7 +22,12 @@ import {
 } from './connection.js';
 import { refuseFailedHook } from './handshake-refusal.js';
 import type { HandshakeRequest } from './handshake-request.js';
-import type { ServerOptions, UpgradeOptions } from './server-options.js';
+import { SendBudget } from './send-budget.js';
+import {
+  DEFAULT_MAX_BUFFERED_BYTES_TOTAL,
+  type ServerOptions,
+  type UpgradeOptions,
+} from './server-options.js';
 import { runUpgradeHook } from './upgrade-hook.js';
 import { createSessionCompression } from './zlib-codec.js';
 
@@ -165,20 +170,28 @@ export class HandshakePipeline {
     return connection;
   }
 
+  #sendBudget(): SendBudget | undefined {
+    const maxBytes = this.options.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_BYTES_TOTAL;
+    return maxBytes > 0 ? new SendBudget(maxBytes) : undefined;
+  }
+
   #settings(): ConnectionSettings {
     const { options } = this;
-    this.#connectionSettings ??= resolveConnectionSettings({
-      side: 'server',
-      maxMessageBytes: options.maxMessageBytes,
-      closeTimeoutMs: options.closeTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-      maxMessagesPerSecond: options.maxMessagesPerSecond,
-      clock: options.clock,
-      maxBufferedBytes: options.maxBufferedBytes,
-      slowConsumerPolicy: options.slowConsumerPolicy,
-      textAs: options.textAs,
-      log: options.onLog,
-    });
+    this.#connectionSettings ??= resolveConnectionSettings(
+      {
+        side: 'server',
+        maxMessageBytes: options.maxMessageBytes,
+        closeTimeoutMs: options.closeTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        maxMessagesPerSecond: options.maxMessagesPerSecond,
+        clock: options.clock,
+        maxBufferedBytes: options.maxBufferedBytes,
+        slowConsumerPolicy: options.slowConsumerPolicy,
+        textAs: options.textAs,
+        log: options.onLog,
+      },
+      this.#sendBudget(),
+    );
     return this.#connectionSettings;
   }
 }

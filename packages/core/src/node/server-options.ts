@@ -36,8 +36,24 @@ export interface ServerOptions extends ConnectionLimits {
   readonly perMessageDeflate?: boolean | DeflateOptions | undefined;
   /** Total connections (503 beyond). */
   readonly maxConnections?: number | undefined;
-  /** Connections from one address (503 beyond). */
+  /**
+   * Bytes queued for all of this server's peers that do not read (256 MiB by default, 0 turns it
+   * off). `maxBufferedBytes` bounds each peer; past this sum, the peers holding most are closed
+   * at once with 1013 WSG_SEND_BUFFER_FULL, whatever their slowConsumerPolicy.
+   */
+  readonly maxBufferedBytesTotal?: number | undefined;
+  /**
+   * Connections from one peer address (256 by default, 0 turns it off; 503 beyond). Behind a
+   * reverse proxy every client has the proxy's address: raise it or turn it off there.
+   */
   readonly maxConnectionsPerAddress?: number | undefined;
+  /**
+   * Connections whose request head has not arrived yet, standalone or attached (512 by default,
+   * 0 turns it off). Past it the oldest gets 408 WSG_HANDSHAKE_TIMEOUT and is closed: sockets
+   * that never send a byte cannot take every file descriptor, while honest clients, which send
+   * their head as soon as they connect, are never the oldest for long.
+   */
+  readonly maxPendingHandshakes?: number | undefined;
   /** Bound on the whole handshake: the request head and the application's hook (408 / 500). */
   readonly handshakeTimeoutMs?: number | undefined;
   /**
@@ -79,6 +95,15 @@ export interface UpgradeOptions {
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/**
+ * Half of the common 1,024 file descriptors a process may open: the other half stays for
+ * established connections and the process itself, even under a flood of silent sockets.
+ */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 512;
+/** Far above what one honest client opens; behind a proxy, raise it or turn it off (see ServerOptions). */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+/** Sixteen peers at the default `maxBufferedBytes`: far from what readers need, bounded whatever the count. */
+export const DEFAULT_MAX_BUFFERED_BYTES_TOTAL = 256 * 1024 * 1024;
 
 export function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
   if (matcher === undefined) return true;

@@ -30,6 +30,7 @@ import { limitRequestHeads, requestHeadArrived } from './request-head-deadline.j
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
   matchPath,
   type ServerEvents,
   type ServerOptions,
@@ -49,7 +50,10 @@ export type {
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_BUFFERED_BYTES_TOTAL,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
 } from './server-options.js';
 
 /**
@@ -66,7 +70,8 @@ function closeListenerFor(server: WebSocketServer): (this: WebSocketConnection) 
 export function limitHeadsOf(http: HttpServer | HttpsServer, options: ServerOptions): () => void {
   if (options.limitRequestHeads === false) return () => {};
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  return limitRequestHeads(http, timeoutMs, options.onLog);
+  const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+  return limitRequestHeads(http, timeoutMs, options.onLog, maxPending);
 }
 
 /**

@@ -6,7 +6,12 @@ import {
   type HttpRequestHead,
   HttpRequestParser,
 } from '../protocol/http-head.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ServerOptions } from './server-options.js';
+import { pendingCapDetail } from './request-head-deadline.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  type ServerOptions,
+} from './server-options.js';
 import { kSocketOwner } from './socket-binding.js';
 
 /** What the handshakes of a standalone server report to it. */
@@ -59,6 +64,8 @@ export class StandaloneHandshakes {
   #timer: NodeJS.Timeout | undefined;
   readonly #headLimits: HttpHeadLimits;
   readonly #timeoutMs: number;
+  /** `maxPendingHandshakes`: past it the oldest goes (see ServerOptions). */
+  readonly #maxPending: number;
 
   constructor(
     options: ServerOptions,
@@ -69,6 +76,8 @@ export class StandaloneHandshakes {
       maxHeaderCount: options.maxHeaderCount ?? defaultHeadLimits.maxHeaderCount,
     };
     this.#timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.#maxPending = maxPending > 0 ? maxPending : Number.POSITIVE_INFINITY;
   }
 
   get size(): number {
@@ -93,6 +102,19 @@ export class StandaloneHandshakes {
     socket.on('data', handshakeOnData);
     socket.on('error', handshakeOnError);
     socket.on('close', handshakeOnClose);
+    if (this.#sockets.size > this.#maxPending) this.#dropOldest();
+  }
+
+  #dropOldest(): void {
+    for (const socket of this.#sockets.keys()) {
+      if (this.#sockets.size <= this.#maxPending) return;
+      this.end(socket);
+      this.host.requestHeadFailed(
+        socket,
+        'WSG_HANDSHAKE_TIMEOUT',
+        pendingCapDetail(this.#maxPending),
+      );
+    }
   }
 
   /**
