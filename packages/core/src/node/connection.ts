@@ -18,6 +18,7 @@ import {
 import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
 import { ListenerTable } from './listener-table.js';
 import { TokenBucket } from './rate-limit.js';
+import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
 import { bindSocket, type OwnedSocket, socketOnData, unbindSocket } from './socket-binding.js';
 import { writeBatch } from './write-batch.js';
 
@@ -176,32 +177,17 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    */
   send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions): boolean {
     if (this.#readyStateValue !== ReadyState.open) return false;
-    let bytes: Uint8Array;
-    let isText: boolean;
-    if (typeof data === 'string') {
-      bytes = Buffer.from(data, 'utf8');
-      isText = options?.binary !== true;
-    } else {
-      bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-      isText = options?.binary === false;
-    }
+    const bytes = messageBytes(data);
+    const isText = typeof data === 'string' ? options?.binary !== true : options?.binary === false;
     const buffered = this.#socket.writableLength + this.#pendingBytes;
-    // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
-    // compressed message the payload is an estimate (DEFLATE rarely grows data).
-    const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
-    const { maxBufferedBytes, slowConsumerPolicy } = this.#settings;
-    if (buffered + frameBytes > maxBufferedBytes && buffered > 0) {
-      if (slowConsumerPolicy === 'drop') {
-        this.emit('drop', bytes.length);
-        return false;
+    const verdict = sendVerdict(buffered, bytes.length, this.#settings);
+    if (verdict !== SendVerdict.send) {
+      if (verdict === SendVerdict.drop) this.emit('drop', bytes.length);
+      else {
+        const cap = this.#settings.maxBufferedBytes;
+        this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
       }
-      if (slowConsumerPolicy === 'close') {
-        this.fail(
-          'WSG_SEND_BUFFER_FULL',
-          `${buffered} bytes already waiting; the cap is ${maxBufferedBytes}`,
-        );
-        return false;
-      }
+      return false;
     }
     this.#session.send(bytes, isText);
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
