@@ -30,6 +30,8 @@ export async function start({ host, port, mode }) {
     textAs: 'buffer',
     perMessageDeflate: false,
     maxConnections: 1_000_000,
+    // Every connection of the load generator comes from 127.0.0.1.
+    maxConnectionsPerAddress: 0,
     maxMessageBytes: 64 * 1024 * 1024,
   });
   return {

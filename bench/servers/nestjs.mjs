@@ -14,6 +14,8 @@ export async function start({ host, port, mode }) {
     gatewayOptions: {
       perMessageDeflate: false,
       maxConnections: 1_000_000,
+      // Every connection of the load generator comes from 127.0.0.1.
+      maxConnectionsPerAddress: 0,
       maxMessageBytes: 64 * 1024 * 1024,
     },
     adapter: (app) => new WsgateAdapter(app, { messageParser: echoParser }),

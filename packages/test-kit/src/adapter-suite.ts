@@ -7,10 +7,10 @@ import type {
   ContractOptions,
   StartContractApp,
 } from './adapter-app.js';
-import { clientFrame } from './wire/index.js';
 import { frameworkAnswers } from './framework-answers.js';
 import { type RawResponse, rawExchange, rawRequest, upgradeHeaders } from './raw-http.js';
 import { openRawWebSocket } from './raw-websocket.js';
+import { clientFrame } from './wire/index.js';
 import { openWs, wsClosed, wsNextMessage } from './ws-client.js';
 
 interface Running extends ContractApp {

@@ -455,13 +455,13 @@ const entries = {
     headers: { 'Retry-After': '5' },
     title: 'Too many connections from this address',
     cause:
-      'This client address already holds the maximum number of connections (maxConnectionsPerAddress).',
-    fix: 'Close unused connections (one per tab is typical), or raise maxConnectionsPerAddress. Behind a proxy, make sure the real client address is used.',
+      'This client address already holds the maximum number of connections (maxConnectionsPerAddress, 256 by default).',
+    fix: 'Close unused connections (one per tab is typical), or raise maxConnectionsPerAddress (0 turns it off). Behind a proxy, make sure the real client address is used.',
     doctor:
       'The `upgrade` step reports the 503 as WSG_RESPONSE_REFUSED and says when to retry from Retry-After.',
     setups: {
       'Behind a proxy':
-        "Every client then has the proxy's address and the per-address limit counts them all together: raise maxConnectionsPerAddress or leave it off behind a proxy.",
+        "Every client then has the proxy's address and the per-address limit counts them all together: raise maxConnectionsPerAddress or set it to 0 behind a proxy.",
       Browsers: 'Each tab opens its own connection: close connections a page no longer uses.',
     },
   },
@@ -484,8 +484,8 @@ const entries = {
     status: 408,
     title: 'Handshake too slow',
     cause:
-      'The complete request head did not arrive within the handshake timeout. Slowloris-style clients, a stalled proxy, or a client that opened TCP and sent nothing cause this.',
-    fix: 'Send the whole request head promptly; raise handshakeTimeoutMs only if clients are legitimately slow.',
+      'The complete request head did not arrive within the handshake timeout, or more connections than maxPendingHandshakes were waiting for theirs and this was the oldest. Slowloris-style clients, a stalled proxy, or a client that opened TCP and sent nothing cause this.',
+    fix: 'Send the whole request head promptly; raise handshakeTimeoutMs or maxPendingHandshakes only if clients are legitimately slow.',
     doctor:
       "The doctor sends its request at once, so it does not cause this; a 408 in the `upgrade` step is reported as WSG_RESPONSE_REFUSED. A server that never answers at all is the doctor's WSG_CONNECT_TIMEOUT at the `upgrade` step.",
     setups: {
@@ -924,8 +924,8 @@ const entries = {
     closeCode: 1013,
     title: 'Peer does not read fast enough',
     cause:
-      'More than maxBufferedBytes (16 MiB by default) waited to be sent because the peer is not reading, so the connection was closed under the "close" slow-consumer policy (the default).',
-    fix: 'Read messages promptly on the peer; on the sending side, await drained() when send() returns false, send less, choose the "drop" or "wait" policy, or raise maxBufferedBytes.',
+      'More than maxBufferedBytes (16 MiB by default) waited to be sent because the peer is not reading, so the connection was closed under the "close" slow-consumer policy (the default); or the bytes waiting for all of the server\'s peers passed maxBufferedBytesTotal (256 MiB by default) and this peer held the most.',
+    fix: 'Read messages promptly on the peer; on the sending side, await drained() when send() returns false, send less, choose the "drop" or "wait" policy, or raise maxBufferedBytes or maxBufferedBytesTotal.',
     doctor:
       'Named in the close reason (1013); the doctor reads everything it receives, so it sees this only when the server sends faster than the network carries.',
     setups: {

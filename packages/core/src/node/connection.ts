@@ -2,177 +2,42 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
-import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
+import { logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
 import { CloseCode, checkCloseArguments } from '../protocol/close.js';
-import type { Allocate } from '../protocol/frame-serializer.js';
-import type { SessionCompression } from '../protocol/message-codec.js';
-import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
-import { type MonotonicClock, monotonicClock, TokenBucket } from './rate-limit.js';
+import { SessionState, WebSocketSession } from '../protocol/session.js';
+import { closeOutcome } from './close-outcome.js';
+import {
+  type ConnectionEvents,
+  type ConnectionOptions,
+  type ConnectionSettings,
+  ReadyState,
+  resolveConnectionSettings,
+  type SendOptions,
+} from './connection-options.js';
+import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
+import { ListenerTable } from './listener-table.js';
+import { TokenBucket } from './rate-limit.js';
+import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
+import { bindSocket, type OwnedSocket, socketOnData, unbindSocket } from './socket-binding.js';
+import { writeBatch } from './write-batch.js';
 
-export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/** What to do when a peer does not read and `maxBufferedBytes` would be exceeded. */
-export type SlowConsumerPolicy = 'wait' | 'drop' | 'close';
-
-export interface ConnectionLimits {
-  /** Largest message accepted (close 1009 beyond). */
-  readonly maxMessageBytes?: number | undefined;
-  /** How long to wait for the peer's close frame or TCP close after ours. */
-  readonly closeTimeoutMs?: number | undefined;
-  /** Close with 1001 after this long without receiving anything; 0 turns it off. */
-  readonly idleTimeoutMs?: number | undefined;
-  /**
-   * Close with 1008 beyond this many messages in one second; 0 turns it off. A token bucket:
-   * bursts up to the rate, refilled continuously, so a burst straddling a second gets no more.
-   */
-  readonly maxMessagesPerSecond?: number | undefined;
-  /** The monotonic clock the rate limit reads (`performance.now`); tests pass their own. */
-  readonly clock?: MonotonicClock | undefined;
-  /**
-   * Cap on bytes waiting to be written to a peer that does not read (16 MiB by default). A
-   * message larger than the cap still goes when nothing else waits.
-   */
-  readonly maxBufferedBytes?: number | undefined;
-  /**
-   * What `send` does at the cap: close with 1013 (default: memory stays bounded whatever the
-   * application does), drop the message (a `drop` event), or "wait": keep queueing past the cap,
-   * for applications that await `drained()` whenever `send` returns false.
-   */
-  readonly slowConsumerPolicy?: SlowConsumerPolicy | undefined;
-}
-
-export interface ConnectionOptions extends ConnectionLimits {
-  readonly side: 'server' | 'client';
-  readonly subprotocol?: string | undefined;
-  readonly extensions?: string | undefined;
-  readonly compression?: SessionCompression | undefined;
-  /** Deliver text messages as strings (default) or as Buffers. */
-  readonly textAs?: 'string' | 'buffer' | undefined;
-  readonly autoPong?: boolean | undefined;
-  readonly log?: ((event: LogEvent) => void) | undefined;
-}
-
-export interface SendOptions {
-  /** Send as binary (default for bytes) or text (default for strings). */
-  readonly binary?: boolean;
-}
-
-export type MessageData = string | Buffer;
-
-export interface ConnectionEvents {
-  message: [data: MessageData, isBinary: boolean];
-  close: [code: number, reason: string, error: WsgateError | undefined];
-  error: [error: Error];
-  ping: [payload: Buffer];
-  pong: [payload: Buffer];
-  drain: [];
-  drop: [bytes: number];
-}
-
-export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
-export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-
-/**
- * What a connection needs of its options, defaults applied. A server resolves them once and
- * shares them between its connections and their sessions (memory per idle connection). @internal
- */
-export interface ConnectionSettings extends SessionOptions {
-  readonly allocate: Allocate;
-  readonly textAsString: boolean;
-  readonly closeTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly maxMessagesPerSecond: number;
-  readonly clock: MonotonicClock;
-  readonly maxBufferedBytes: number;
-  readonly slowConsumerPolicy: SlowConsumerPolicy;
-  readonly log: ((event: LogEvent) => void) | undefined;
-}
-
-/** The settings of `options` (all but its subprotocol, extensions and compression). @internal */
-export function resolveConnectionSettings(options: ConnectionOptions): ConnectionSettings {
-  return {
-    side: options.side,
-    maxMessageBytes: options.maxMessageBytes,
-    autoPong: options.autoPong,
-    allocate: Buffer.allocUnsafe,
-    allocateMessage: Buffer.allocUnsafeSlow,
-    compression: undefined,
-    textAsString: (options.textAs ?? 'string') === 'string',
-    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
-    idleTimeoutMs: options.idleTimeoutMs ?? 0,
-    maxMessagesPerSecond: options.maxMessagesPerSecond ?? 0,
-    clock: options.clock ?? monotonicClock,
-    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
-    slowConsumerPolicy: options.slowConsumerPolicy ?? 'close',
-    log: options.log,
-  };
-}
-
-/**
- * Where a socket keeps what owns it: a standalone server's pending handshake (server.ts), then
- * its connection. One slot for both keeps every socket a field smaller. @internal
- */
-export const kSocketOwner = Symbol('wsgate.owner');
-const kConnection = kSocketOwner;
-type OwnedSocket = Duplex & { [kConnection]?: WebSocketConnection };
-
-// Listeners are shared by every socket and find their connection through a symbol, so that a
-// connection costs no closures (this is what keeps memory per idle connection low).
-function socketOnData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection]?.receiveChunk(chunk);
-}
-function socketOnEnd(this: OwnedSocket): void {
-  this[kConnection]?.socketEnded();
-}
-function socketOnClose(this: OwnedSocket): void {
-  this[kConnection]?.socketClosed();
-}
-function socketOnError(this: OwnedSocket, error: Error): void {
-  this[kConnection]?.socketFailed(error);
-}
-function socketOnDrain(this: OwnedSocket): void {
-  this[kConnection]?.socketDrained();
-}
-function idleTimerFired(connection: WebSocketConnection): void {
-  connection.idleTimedOut();
-}
-function flushConnection(connection: WebSocketConnection): void {
-  connection.flush();
-}
-
-/**
- * Frames of one tick leave together at its end: runs of pieces up to this size are copied into
- * one buffer, larger pieces go as they are, all in one vectored write.
- */
-const COALESCE_MAX_BYTES = 4096;
-function closeTimerFired(connection: WebSocketConnection): void {
-  connection.abort('WSG_CLOSE_TIMEOUT');
-}
-
-/** `pieces[start..end)` as one buffer: the piece itself when there is one, else a copy. */
-function joinPieces(pieces: Uint8Array[], start: number, end: number, bytes: number): Uint8Array {
-  if (end - start === 1) return pieces[start] as Uint8Array;
-  const joined = Buffer.allocUnsafe(bytes);
-  let offset = 0;
-  for (let i = start; i < end; i++) {
-    const piece = pieces[i] as Uint8Array;
-    joined.set(piece, offset);
-    offset += piece.length;
-  }
-  return joined;
-}
-
-/**
- * A connection's table of listeners. EventEmitter keeps them in an object without a prototype,
- * which V8 stores as a hash table (about 160 bytes once a listener is added); objects from this
- * constructor keep V8's compact layout (about 40 bytes for two events, the layout shared by
- * every connection), and still have no Object.prototype behind them, so that an event named
- * "toString" has no listeners. Memory per idle connection.
- */
-const ListenerTable = function ListenerTable() {} as unknown as new () => object;
-ListenerTable.prototype = Object.create(null);
+export type {
+  ConnectionEvents,
+  ConnectionLimits,
+  ConnectionOptions,
+  ConnectionSettings,
+  MessageData,
+  SendOptions,
+  SlowConsumerPolicy,
+} from './connection-options.js';
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  ReadyState,
+  resolveConnectionSettings,
+} from './connection-options.js';
+export { kSocketOwner } from './socket-binding.js';
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -230,24 +95,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.extensions = options.extensions ?? '';
     this.#settings = settings;
     this.#session = new WebSocketSession(this, settings, options.compression);
-    this.#socket[kConnection] = this;
-    if (typeof (socket as { setNoDelay?: unknown }).setNoDelay === 'function') {
-      (socket as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
-    }
-    // The connection ends its side itself once the peer's stream ended (socketEnded, or resume
-    // when paused): Node must not end it first and cut the replies to the messages held before.
-    (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
-    socket.on('end', socketOnEnd);
-    socket.on('close', socketOnClose);
-    socket.on('error', socketOnError);
-    socket.on('drain', socketOnDrain);
-    const idle = settings.idleTimeoutMs;
-    if (idle > 0) {
-      // Our own timer, refreshed by received bytes only: socket.setTimeout also counts writes,
-      // so a connection we keep sending to would never be found idle.
-      this.#idleTimer = setTimeout(idleTimerFired, idle, this);
-      this.#idleTimer.unref();
-    }
+    bindSocket(this.#socket, this);
+    if (settings.idleTimeoutMs > 0) this.#idleTimer = startIdleTimer(this, settings.idleTimeoutMs);
   }
 
   /** The peer's address, read from the socket when first asked (a system call saved per connection). */
@@ -328,32 +177,17 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    */
   send(data: string | Uint8Array | ArrayBuffer, options?: SendOptions): boolean {
     if (this.#readyStateValue !== ReadyState.open) return false;
-    let bytes: Uint8Array;
-    let isText: boolean;
-    if (typeof data === 'string') {
-      bytes = Buffer.from(data, 'utf8');
-      isText = options?.binary !== true;
-    } else {
-      bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-      isText = options?.binary === false;
-    }
+    const bytes = messageBytes(data);
+    const isText = typeof data === 'string' ? options?.binary !== true : options?.binary === false;
     const buffered = this.#socket.writableLength + this.#pendingBytes;
-    // The cap counts what will wait in the socket: the frame header too (RFC 6455 §5.2). For a
-    // compressed message the payload is an estimate (DEFLATE rarely grows data).
-    const frameBytes = bytes.length + (bytes.length < 126 ? 2 : bytes.length < 0x10000 ? 4 : 10);
-    const { maxBufferedBytes, slowConsumerPolicy } = this.#settings;
-    if (buffered + frameBytes > maxBufferedBytes && buffered > 0) {
-      if (slowConsumerPolicy === 'drop') {
-        this.emit('drop', bytes.length);
-        return false;
+    const verdict = sendVerdict(buffered, bytes.length, this.#settings);
+    if (verdict !== SendVerdict.send) {
+      if (verdict === SendVerdict.drop) this.emit('drop', bytes.length);
+      else {
+        const cap = this.#settings.maxBufferedBytes;
+        this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
       }
-      if (slowConsumerPolicy === 'close') {
-        this.fail(
-          'WSG_SEND_BUFFER_FULL',
-          `${buffered} bytes already waiting; the cap is ${maxBufferedBytes}`,
-        );
-        return false;
-      }
+      return false;
     }
     this.#session.send(bytes, isText);
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
@@ -402,11 +236,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#socket.destroy();
   }
 
-  /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout), without a handshake. */
-  abort(code: ClosingCode): void {
+  /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout, the server's send budget), without a handshake. */
+  abort(code: ClosingCode, detail?: string): void {
     if (this.#readyStateValue === ReadyState.closed) return;
-    this.#failure ??= new WsgateError(code);
-    this.#emitLog(code, undefined);
+    this.#failure ??= new WsgateError(code, detail === undefined ? {} : { detail });
+    this.#emitLog(code, detail);
     this.#socket.destroy();
   }
 
@@ -467,7 +301,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (socket.destroyed || socket.writableEnded) return;
     if (!this.#flushScheduled && !this.#receiving) {
       this.#flushScheduled = true;
-      process.nextTick(flushConnection, this);
+      flushAtEndOfTick(this);
     }
     // Everything sent in one tick (the echoes of a read full of messages) leaves in one write
     // system call, rather than one per frame: at the end of the chunk being received, else at
@@ -510,28 +344,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#pendingBytes = 0;
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
-    const count = pending.length;
-    if (count === 1 || total <= COALESCE_MAX_BYTES) {
-      socket.write(count === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, total));
-      return;
-    }
-    // Runs of small pieces (frame headers, short messages) are copied together; larger payloads
-    // are not copied. Corked, the writes become one writev.
-    socket.cork();
-    let runStart = 0;
-    let runBytes = 0;
-    for (let i = 0; i <= count; i++) {
-      const piece = i < count ? (pending[i] as Uint8Array) : undefined;
-      if (piece !== undefined && piece.length <= COALESCE_MAX_BYTES) {
-        runBytes += piece.length;
-        continue;
-      }
-      if (i > runStart) socket.write(joinPieces(pending, runStart, i, runBytes));
-      if (piece !== undefined) socket.write(piece);
-      runStart = i + 1;
-      runBytes = 0;
-    }
-    socket.uncork();
+    writeBatch(socket, pending, total);
+    // Once per flush, not per message; a queue below the high-water mark is not counted.
+    const budget = this.#settings.sendBudget;
+    if (budget !== undefined && socket.writableLength >= socket.writableHighWaterMark)
+      budget.report(this, socket.writableLength);
   }
 
   /** @internal */
@@ -543,6 +360,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** @internal */
   socketDrained(): void {
+    this.#settings.sendBudget?.release(this);
     if (this.#awaitingDrain) this.#pongsDrained();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
@@ -571,38 +389,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   socketClosed(): void {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#readyStateValue = ReadyState.closed;
+    this.#settings.sendBudget?.release(this);
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#session.receiveEof();
-    const socket = this.#socket;
-    socket.off('data', socketOnData);
-    socket.off('end', socketOnEnd);
-    socket.off('error', socketOnError);
-    socket.off('drain', socketOnDrain);
-    socket.off('close', socketOnClose);
-    // A late 'error' from the socket must not crash the process.
-    socket.on('error', noop);
-    let code: number;
-    let reason: string;
-    let error = this.#failure;
-    if (
-      error?.closeCode !== undefined &&
-      error.closeCode !== CloseCode.abnormal &&
-      error.kind === 'protocol'
-    ) {
-      code = error.closeCode;
-      reason = closeReasonFor(error.code);
-    } else if (this.#session.closeReceived) {
-      code = this.#session.closeCode;
-      reason = this.#session.closeReason;
-    } else {
-      code = CloseCode.abnormal;
-      reason = '';
-      error ??= new WsgateError(
-        'WSG_CONNECTION_LOST',
-        this.#socketError ? { detail: this.#socketError.message, cause: this.#socketError } : {},
-      );
-    }
+    unbindSocket(this.#socket);
+    const [code, reason, error] = closeOutcome(this.#failure, this.#session, this.#socketError);
     this.#emitSafely('close', code, reason, error);
   }
 
@@ -641,8 +433,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   #armCloseTimer(): void {
     if (this.#closeTimer !== undefined || this.#readyStateValue === ReadyState.closed) return;
-    this.#closeTimer = setTimeout(closeTimerFired, this.#settings.closeTimeoutMs, this);
-    this.#closeTimer.unref();
+    this.#closeTimer = startCloseTimer(this, this.#settings.closeTimeoutMs);
   }
 
   #handlerFailed(error: unknown): void {
@@ -672,5 +463,3 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
   }
 }
-
-function noop(): void {}

@@ -13,6 +13,11 @@ import { writeRefusal } from './refusal.js';
  * the bound of a standalone wsgate server instead: a new connection whose first request head is
  * not complete within the handshake timeout is answered 408 WSG_HANDSHAKE_TIMEOUT and closed.
  *
+ * Connections waiting for their first head are also bounded in number (`maxPending`): past it,
+ * the oldest is answered 408 and closed, so that sockets that never send a byte cannot take
+ * every file descriptor of the process from established connections and honest handshakes
+ * (whose heads follow their connection at once, so they are never the oldest for long).
+ *
  * Only the first head of a connection is timed (what the attack holds sockets with); later
  * requests on a kept-alive connection stay under Node's own `headersTimeout`. On an https server
  * the time starts once TLS is set up (the TLS handshake has its own `handshakeTimeout`).
@@ -20,12 +25,16 @@ import { writeRefusal } from './refusal.js';
 interface Deadlines {
   /** The timeout of every attachment still guarding the server; the shortest applies. */
   readonly timeouts: number[];
+  /** The pending-head bound of every attachment (0: none); the smallest applies. */
+  readonly caps: number[];
+  /** The connections whose first head has not arrived yet, oldest first, with their timers. */
+  readonly pending: Map<Socket, NodeJS.Timeout>;
   readonly detach: () => void;
 }
 
 const guarded = new WeakMap<HttpServer | HttpsServer, Deadlines>();
-/** The running deadline of each connection whose first head has not arrived yet. */
-const pendingHeads = new WeakMap<Duplex, NodeJS.Timeout>();
+/** The guard waiting for each connection's first head. */
+const pendingHeads = new WeakMap<Duplex, Deadlines>();
 
 /**
  * The first request head of `socket` arrived: its deadline stops. Called by wsgate's upgrade
@@ -33,10 +42,11 @@ const pendingHeads = new WeakMap<Duplex, NodeJS.Timeout>();
  * `refuseUnhandled`) and, for plain requests, by the guard's 'request' listener.
  */
 export function requestHeadArrived(socket: Duplex): void {
-  const timer = pendingHeads.get(socket);
-  if (timer === undefined) return;
-  clearTimeout(timer);
+  const deadlines = pendingHeads.get(socket);
+  if (deadlines === undefined) return;
   pendingHeads.delete(socket);
+  clearTimeout(deadlines.pending.get(socket as Socket));
+  deadlines.pending.delete(socket as Socket);
 }
 
 /**
@@ -47,14 +57,20 @@ export function limitRequestHeads(
   http: HttpServer | HttpsServer,
   timeoutMs: number,
   onLog?: (event: LogEvent) => void,
+  maxPending = 0,
 ): () => void {
   const deadlines = guarded.get(http) ?? startGuard(http, onLog);
   deadlines.timeouts.push(timeoutMs);
+  deadlines.caps.push(maxPending > 0 ? maxPending : Number.POSITIVE_INFINITY);
   let removed = false;
   return () => {
     if (removed) return;
     removed = true;
     deadlines.timeouts.splice(deadlines.timeouts.indexOf(timeoutMs), 1);
+    deadlines.caps.splice(
+      deadlines.caps.indexOf(maxPending > 0 ? maxPending : Number.POSITIVE_INFINITY),
+      1,
+    );
     if (deadlines.timeouts.length > 0) return;
     deadlines.detach();
     guarded.delete(http);
@@ -62,13 +78,22 @@ export function limitRequestHeads(
 }
 
 function expire(socket: Socket, timeoutMs: number, onLog?: (event: LogEvent) => void): void {
+  refuseLateHead(socket, `no complete request head within ${timeoutMs} ms`, onLog);
+}
+
+function refuseLateHead(socket: Socket, detail: string, onLog?: (event: LogEvent) => void): void {
+  pendingHeads.get(socket)?.pending.delete(socket);
   pendingHeads.delete(socket);
   // Answered by someone else in the meantime (a listener for 'checkContinue' or 'connect',
   // which the guard cannot watch without changing how Node answers those).
   if (socket.destroyed || socket.bytesWritten > 0) return;
-  const detail = `no complete request head within ${timeoutMs} ms`;
   onLog?.(logEventFor('WSG_HANDSHAKE_TIMEOUT', { detail, remoteAddress: socket.remoteAddress }));
   writeRefusal(socket, 'WSG_HANDSHAKE_TIMEOUT', { detail });
+}
+
+/** Why the oldest pending handshake was dropped. */
+export function pendingCapDetail(cap: number): string {
+  return `more than ${cap} connections were waiting for their request heads: the oldest was dropped`;
 }
 
 function forgetSocket(this: Socket): void {
@@ -83,8 +108,15 @@ function startGuard(
     const timeoutMs = Math.min(...deadlines.timeouts);
     const timer = setTimeout(expire, timeoutMs, socket, timeoutMs, onLog);
     timer.unref();
-    pendingHeads.set(socket, timer);
+    pendingHeads.set(socket, deadlines);
+    deadlines.pending.set(socket, timer);
     socket.once('close', forgetSocket);
+    const cap = Math.min(...deadlines.caps);
+    for (const oldest of deadlines.pending.keys()) {
+      if (deadlines.pending.size <= cap) break;
+      clearTimeout(deadlines.pending.get(oldest));
+      refuseLateHead(oldest, pendingCapDetail(cap), onLog);
+    }
   };
   const onRequest = (request: IncomingMessage): void => requestHeadArrived(request.socket);
   const connectionEvent = http instanceof TlsServer ? 'secureConnection' : 'connection';
@@ -92,6 +124,8 @@ function startGuard(
   http.prependListener('request', onRequest);
   const deadlines: Deadlines = {
     timeouts: [],
+    caps: [],
+    pending: new Map(),
     detach: () => {
       http.off(connectionEvent, onConnection);
       http.off('request', onRequest);

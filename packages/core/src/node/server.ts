@@ -8,128 +8,53 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type HandshakeCode, isHandshakeCode } from '../errors/catalogue.js';
+import type { HandshakeCode } from '../errors/catalogue.js';
 import { closeReasonFor } from '../errors/close-reason.js';
-import { handshakeErrorRefusal, readHttpError } from '../errors/http-error.js';
-import { buildRefusal } from '../errors/http-refusal.js';
-import { type LogEvent, logEventFor, logEventForException } from '../errors/log-event.js';
+import { logEventForException } from '../errors/log-event.js';
 import { CloseCode } from '../protocol/close.js';
-import {
-  type HandshakeOutcome,
-  type HandshakePolicy,
-  serializeAcceptResponse,
-  validateUpgradeRequest,
-} from '../protocol/handshake-server.js';
-import {
-  defaultHeadLimits,
-  type HttpHeadLimits,
-  HttpRequestParser,
-} from '../protocol/http-head.js';
-import {
-  createDeflateNegotiator,
-  type DeflateAgreement,
-  type DeflateOptions,
-} from '../protocol/permessage-deflate.js';
-import { nodeAcceptKey } from './accept-key.js';
-import { type CaptureSetting, captureFor } from './capture.js';
-import {
-  type ConnectionLimits,
-  type ConnectionSettings,
-  kSocketOwner,
-  resolveConnectionSettings,
-  WebSocketConnection,
-} from './connection.js';
+import type { HttpRequestHead } from '../protocol/http-head.js';
+import { Admission } from './admission.js';
+import { captureFor } from './capture.js';
+import type { WebSocketConnection } from './connection.js';
+import { HandshakePipeline } from './handshake-pipeline.js';
+import { refuseFailedHook, refuseHandshake } from './handshake-refusal.js';
 import {
   fromIncomingMessage,
   fromRequestHead,
   type HandshakeRequest,
 } from './handshake-request.js';
-import { writeBuiltRefusal, writeHttpResponse } from './refusal.js';
-import {
-  defaultRefusalJournal,
-  type RefusalJournal,
-  refusalLookupAnswer,
-} from './refusal-journal.js';
+import { Heartbeat } from './heartbeat.js';
+import { writeHttpResponse } from './refusal.js';
+import { refusalLookupAnswer } from './refusal-journal.js';
 import { limitRequestHeads, requestHeadArrived } from './request-head-deadline.js';
-import { createSessionCompression } from './zlib-codec.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  matchPath,
+  type ServerEvents,
+  type ServerOptions,
+  type UpgradeOptions,
+} from './server-options.js';
+import { StandaloneHandshakes } from './standalone-handshakes.js';
+import { refuseWhenUnhandled } from './unhandled-upgrade.js';
 
-/** A refusal chosen by the application, with its catalogue code. */
-export interface UpgradeRefusal {
-  readonly refuse: HandshakeCode;
-  readonly detail?: string;
-  /** e.g. `WWW-Authenticate` for a 401 */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly status?: number;
-}
-
-/** An application's answer to a handshake: nothing to accept, or a refusal with a catalogue code. */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing accepts the handshake.
-export type UpgradeDecision = UpgradeRefusal | undefined | void;
-
-export type PathMatcher = string | readonly string[] | ((path: string) => boolean);
-
-export interface ServerOptions extends ConnectionLimits {
-  /** Paths served when standalone or attached; any path when left out. */
-  readonly path?: PathMatcher | undefined;
-  /** Origin allow-list (403 otherwise); requests without Origin pass unless requireOrigin. */
-  readonly origins?: HandshakePolicy['origins'];
-  readonly requireOrigin?: boolean | undefined;
-  readonly subprotocols?: HandshakePolicy['subprotocols'];
-  readonly requireSubprotocol?: boolean | undefined;
-  /** permessage-deflate (RFC 7692); on by default. */
-  readonly perMessageDeflate?: boolean | DeflateOptions | undefined;
-  /** Total connections (503 beyond). */
-  readonly maxConnections?: number | undefined;
-  /** Connections from one address (503 beyond). */
-  readonly maxConnectionsPerAddress?: number | undefined;
-  /** Bound on the whole handshake: the request head and the application's hook (408 / 500). */
-  readonly handshakeTimeoutMs?: number | undefined;
-  /**
-   * When attached to an http server: a new connection whose first request head is not complete
-   * within `handshakeTimeoutMs` gets 408 WSG_HANDSHAKE_TIMEOUT, as on a standalone server (Node's
-   * own bound, `headersTimeout`, is 60 s and checked every 30 s). On by default; false leaves
-   * request heads to Node.
-   */
-  readonly limitRequestHeads?: boolean | undefined;
-  readonly maxHeaderBytes?: number | undefined;
-  readonly maxHeaderCount?: number | undefined;
-  /** Ping every connection at this interval and drop those that stay silent; 0 turns it off. */
-  readonly heartbeatIntervalMs?: number | undefined;
-  /** Decide on a handshake after the RFC checks: return a refusal, or throw a WsgateError. */
-  readonly verifyUpgrade?:
-    | ((request: HandshakeRequest) => UpgradeDecision | Promise<UpgradeDecision>)
-    | undefined;
-  readonly textAs?: 'string' | 'buffer' | undefined;
-  /** Receives a structured event for every refusal and failure. */
-  readonly onLog?: ((event: LogEvent) => void) | undefined;
-  /** Where refusals of tagged browser attempts are recorded (see RefusalJournal); the process-wide one by default. */
-  readonly refusalJournal?: RefusalJournal | undefined;
-  /** When attached beside other upgrade listeners: how long they get before an unmatched path gets 404. */
-  readonly unhandledUpgradeTimeoutMs?: number | undefined;
-  /** Record every connection's traffic as pcapng (see `createCapture`); off by default. */
-  readonly capture?: CaptureSetting | undefined;
-}
-
-export interface ServerEvents {
-  connection: [connection: WebSocketConnection, request: HandshakeRequest];
-  close: [];
-}
-
-export interface UpgradeOptions {
-  /** Extra headers for the 101 answer (e.g. Set-Cookie from a framework, one value per cookie). */
-  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
-}
-
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-
-function matchPath(matcher: PathMatcher | undefined, path: string): boolean {
-  if (matcher === undefined) return true;
-  if (typeof matcher === 'string') return matcher === path;
-  if (typeof matcher === 'function') return matcher(path);
-  return matcher.includes(path);
-}
+export type {
+  PathMatcher,
+  ServerEvents,
+  ServerOptions,
+  UpgradeDecision,
+  UpgradeOptions,
+  UpgradeRefusal,
+} from './server-options.js';
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MAX_BUFFERED_BYTES_TOTAL,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+} from './server-options.js';
 
 /**
  * The close listener of a server's connections: one function per server, shared by all of them
@@ -145,51 +70,8 @@ function closeListenerFor(server: WebSocketServer): (this: WebSocketConnection) 
 export function limitHeadsOf(http: HttpServer | HttpsServer, options: ServerOptions): () => void {
   if (options.limitRequestHeads === false) return () => {};
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  return limitRequestHeads(http, timeoutMs, options.onLog);
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
-function startConnection(connection: WebSocketConnection, head: Uint8Array): void {
-  connection.start(head);
-}
-
-function heartbeatTick(server: WebSocketServer): void {
-  for (const client of server.clients) client.heartbeat();
-}
-
-/** The handshake's slot on its socket, the one its connection takes over. */
-const kHandshake = kSocketOwner;
-
-/** A standalone server's socket until its request head is read: what the listeners below need. */
-class PendingHandshake {
-  constructor(
-    readonly server: WebSocketServer,
-    readonly parser: HttpRequestParser,
-    /** performance.now() after which the client gets 408 WSG_HANDSHAKE_TIMEOUT. */
-    readonly deadline: number,
-  ) {}
-}
-
-type HandshakeSocket = Socket & { [kHandshake]?: PendingHandshake | undefined };
-
-// Listeners shared by every socket during its handshake, which find its state through a symbol:
-// no closures and no timer per connection (handshakes per second, memory per connection).
-function handshakeOnData(this: HandshakeSocket, chunk: Buffer): void {
-  const pending = this[kHandshake];
-  if (pending !== undefined) pending.server.handshakeData(this, pending, chunk);
-}
-function handshakeOnError(this: HandshakeSocket): void {
-  this[kHandshake]?.server.handshakeEnded(this);
-  this.destroy();
-}
-function handshakeOnClose(this: HandshakeSocket): void {
-  this[kHandshake]?.server.handshakeEnded(this);
-}
-function handshakeSweep(server: WebSocketServer): void {
-  server.expireHandshakes();
+  const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+  return limitRequestHeads(http, timeoutMs, options.onLog, maxPending);
 }
 
 /**
@@ -199,38 +81,36 @@ function handshakeSweep(server: WebSocketServer): void {
 export class WebSocketServer extends EventEmitter<ServerEvents> {
   readonly clients = new Set<WebSocketConnection>();
   readonly options: ServerOptions;
-  readonly #policy: HandshakePolicy<DeflateAgreement>;
-  readonly #deflateOptions: DeflateOptions;
-  readonly #perAddress = new Map<string, number>();
-  /** The peer address of each open connection, kept only with a per-address limit. */
-  readonly #addresses = new Map<WebSocketConnection, string>();
+  readonly #admission: Admission;
+  readonly #pipeline: HandshakePipeline;
+  readonly #heartbeat: Heartbeat;
   readonly #connectionOnClose = closeListenerFor(this);
-  #pendingHandshakes = 0;
-  /** Standalone handshakes in progress, oldest first (so also by deadline). */
-  readonly #handshakeSockets = new Map<HandshakeSocket, PendingHandshake>();
-  /** One timer for every pending handshake's deadline, running while any is pending. */
-  #handshakeTimer: NodeJS.Timeout | undefined;
-  #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** A standalone server's handshakes until their request heads arrive. */
+  #standalone: StandaloneHandshakes | undefined;
   #netServer: NetServer | undefined;
   #closing = false;
   #shutdownPromise: Promise<void> | undefined;
-  #headLimits: HttpHeadLimits | undefined;
-  /** Resolved with the first connection and shared by all (memory per idle connection). */
-  #connectionSettings: ConnectionSettings | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
     this.options = options;
-    const deflate = options.perMessageDeflate ?? true;
-    this.#deflateOptions = typeof deflate === 'object' ? deflate : {};
-    this.#policy = {
-      origins: options.origins,
-      requireOrigin: options.requireOrigin,
-      subprotocols: options.subprotocols,
-      requireSubprotocol: options.requireSubprotocol,
-      extensions: deflate === false ? undefined : createDeflateNegotiator(this.#deflateOptions),
-      acceptKey: nodeAcceptKey,
-    };
+    this.#admission = new Admission(options);
+    this.#heartbeat = new Heartbeat(
+      this.clients,
+      options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    );
+    const server = this;
+    this.#pipeline = new HandshakePipeline(options, this.#admission, {
+      get closing() {
+        return server.#closing;
+      },
+      get openConnections() {
+        return server.clients.size;
+      },
+      refuse: (request, socket, code, detail, headers, status) =>
+        this.refuse(request, socket, code, detail, headers, status),
+      opened: (connection, request) => this.#opened(connection, request),
+    });
   }
 
   /** @internal Whether `path` is one this server serves (see the `path` option). */
@@ -243,20 +123,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     try {
       return this.servesPath(request.path);
     } catch (error) {
-      this.#hookFailed(request, socket, error);
+      refuseFailedHook(this.options, request, socket, error);
       return undefined;
     }
-  }
-
-  /** An application function threw during a handshake: logged with its stack, answered 500 without it. */
-  #hookFailed(request: HandshakeRequest, socket: Duplex, error: unknown): void {
-    this.options.onLog?.(
-      logEventForException('handshake', error, {
-        remoteAddress: request.remoteAddress,
-        path: request.path,
-      }),
-    );
-    this.refuse(request, socket, 'WSG_HOOK_FAILED');
   }
 
   // --- handshakes -----------------------------------------------------------------------
@@ -272,7 +141,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     options: UpgradeOptions = {},
   ): Promise<WebSocketConnection | undefined> {
     const handshake = 'incoming' in request ? request : fromIncomingMessage(request);
-    return this.#upgrade(handshake, socket, head, options);
+    return this.#pipeline.run(handshake, socket, head, options, this);
   }
 
   /** @internal Refuses a handshake with a catalogue code, logging it. */
@@ -284,228 +153,26 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     headers?: Readonly<Record<string, string>>,
     status?: number,
   ): void {
-    const accept = request?.headers.accept;
-    const refusal = buildRefusal(code, {
-      ...(detail === undefined ? {} : { detail }),
-      accept: Array.isArray(accept) ? accept.join(', ') : accept,
-      ...(headers === undefined ? {} : { headers }),
-      ...(status === undefined ? {} : { status }),
-    });
-    // The refusal's own code: WSG_RESPONSE_HEADER_INVALID when `headers` could not be written.
-    this.options.onLog?.(
-      logEventFor(refusal.code, {
-        detail: refusal.detail,
-        remoteAddress: request?.remoteAddress,
-        path: request?.path,
-      }),
-    );
-    if (request !== undefined) {
-      (this.options.refusalJournal ?? defaultRefusalJournal).recordFor(
-        request,
-        refusal.code,
-        refusal.status,
-      );
-    }
-    writeBuiltRefusal(socket, refusal);
+    refuseHandshake(this.options, request, socket, code, detail, headers, status);
   }
 
-  async #upgrade(
-    request: HandshakeRequest,
-    socket: Duplex,
-    head: Uint8Array,
-    options: UpgradeOptions,
-  ): Promise<WebSocketConnection | undefined> {
-    // Until a connection or a refusal owns the socket (the hook may take a while), a client that
-    // resets must not raise an 'error' nobody listens to: that would end the process.
-    socket.on('error', destroyOnError);
-    if (this.options.capture !== undefined)
-      captureFor(this, this.options.capture)?.trackUpgrade(request, socket, head);
-    if (this.#closing) {
-      this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
-      return undefined;
-    }
-    let outcome: HandshakeOutcome<DeflateAgreement>;
+  #opened(connection: WebSocketConnection, request: HandshakeRequest): void {
+    this.clients.add(connection);
+    connection.on('close', this.#connectionOnClose);
+    this.#heartbeat.start();
     try {
-      // The origin and subprotocol policies may be application functions: one that throws is a
-      // failed hook (500, logged), not an unhandled rejection that ends the process.
-      outcome = validateUpgradeRequest(request, this.#policy);
+      this.emit('connection', connection, request);
     } catch (error) {
-      this.#hookFailed(request, socket, error);
-      return undefined;
-    }
-    if (!outcome.accepted) {
-      this.refuse(request, socket, outcome.code, outcome.detail);
-      return undefined;
-    }
-    const maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    if (this.clients.size + this.#pendingHandshakes >= maxConnections) {
-      this.refuse(
-        request,
-        socket,
-        'WSG_TOO_MANY_CONNECTIONS',
-        `${maxConnections} connections are open`,
-      );
-      return undefined;
-    }
-    const perAddressLimit = this.options.maxConnectionsPerAddress ?? 0;
-    // Only a per-address limit needs the peer's address (a system call per socket).
-    const address = perAddressLimit > 0 ? (request.remoteAddress ?? '') : undefined;
-    if (address !== undefined && (this.#perAddress.get(address) ?? 0) >= perAddressLimit) {
-      this.refuse(
-        request,
-        socket,
-        'WSG_TOO_MANY_CONNECTIONS_FROM_CLIENT',
-        `${perAddressLimit} connections from this address are open`,
-      );
-      return undefined;
-    }
-    if (address !== undefined)
-      this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    this.#pendingHandshakes++;
-    let counted = address !== undefined;
-    const release = (): void => {
-      if (!counted || address === undefined) return;
-      counted = false;
-      this.#forgetAddress(address);
-    };
-    try {
-      const verify = this.options.verifyUpgrade;
-      if (verify !== undefined) {
-        const decision = await this.#runHook(request, socket, verify);
-        if (decision === 'failed') {
-          release();
-          return undefined;
-        }
-        if (decision?.refuse !== undefined) {
-          release();
-          this.refuse(
-            request,
-            socket,
-            decision.refuse,
-            decision.detail,
-            decision.headers,
-            decision.status,
-          );
-          return undefined;
-        }
-      }
-      if (socket.destroyed || !socket.writable) {
-        release();
-        return undefined;
-      }
-      if (this.#closing) {
-        release();
-        this.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
-        return undefined;
-      }
-      let accept: string;
-      try {
-        accept = serializeAcceptResponse(outcome, options.headers);
-      } catch (error) {
-        // Only an extra header that cannot be written (RFC 9110 §5.5) makes it throw.
-        release();
-        this.refuse(request, socket, 'WSG_RESPONSE_HEADER_INVALID', (error as Error).message);
-        return undefined;
-      }
-      socket.write(accept);
-      this.#connectionSettings ??= resolveConnectionSettings({
-        side: 'server',
-        maxMessageBytes: this.options.maxMessageBytes,
-        closeTimeoutMs: this.options.closeTimeoutMs,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-        maxMessagesPerSecond: this.options.maxMessagesPerSecond,
-        clock: this.options.clock,
-        maxBufferedBytes: this.options.maxBufferedBytes,
-        slowConsumerPolicy: this.options.slowConsumerPolicy,
-        textAs: this.options.textAs,
-        log: this.options.onLog,
-      });
-      const connection = new WebSocketConnection(
-        socket,
-        {
-          side: 'server',
-          subprotocol: outcome.subprotocol,
-          extensions: outcome.extensionsHeader,
-          compression:
-            outcome.extension === undefined
-              ? undefined
-              : createSessionCompression(outcome.extension, 'server', this.#deflateOptions),
-        },
-        this.#connectionSettings,
-      );
-      socket.off('error', destroyOnError);
-      this.clients.add(connection);
-      counted = false; // from here on, connectionClosed releases the address
-      if (address !== undefined) this.#addresses.set(connection, address);
-      connection.on('close', this.#connectionOnClose);
-      this.#startHeartbeat();
-      try {
-        this.emit('connection', connection, request);
-      } catch (error) {
-        // An application bug, handled as for a throwing message listener: logged, closed with
-        // 1011. Rethrown, it would reject an upgrade nobody awaits (a crash) and leave the
-        // connection open and unread.
-        this.options.onLog?.(
-          logEventForException('connection', error, {
-            remoteAddress: request.remoteAddress,
-            path: request.path,
-          }),
-        );
-        connection.fail('WSG_INTERNAL_ERROR', 'a connection listener threw');
-      }
-      // Read the bytes that came with the head only after the caller of handleUpgrade has had the
-      // connection: its `await` resumes in a microtask, before this macrotask, so the listeners it
-      // attaches see the first messages too (a client may send them in the handshake's TCP write).
-      setImmediate(startConnection, connection, head);
-      return connection;
-    } finally {
-      this.#pendingHandshakes--;
-    }
-  }
-
-  async #runHook(
-    request: HandshakeRequest,
-    socket: Duplex,
-    verify: NonNullable<ServerOptions['verifyUpgrade']>,
-  ): Promise<UpgradeRefusal | undefined | 'failed'> {
-    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`verifyUpgrade did not settle within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
-      const decision =
-        (await Promise.race([Promise.resolve().then(() => verify(request)), timeout])) || undefined;
-      // A JavaScript hook is not held to the type: a code without a status is its failure.
-      if (decision !== undefined && !isHandshakeCode(decision.refuse))
-        throw new TypeError(
-          `verifyUpgrade refused with ${String(decision.refuse)}, which is not a handshake code of the catalogue`,
-        );
-      return decision;
-    } catch (error) {
-      const named = handshakeErrorRefusal(error);
-      if (named !== undefined) {
-        return {
-          refuse: named.code,
-          ...(named.detail === undefined ? {} : { detail: named.detail }),
-        };
-      }
+      // An application bug, handled as for a throwing message listener: logged, closed with
+      // 1011. Rethrown, it would reject an upgrade nobody awaits (a crash) and leave the
+      // connection open and unread.
       this.options.onLog?.(
-        logEventForException('handshake', error, {
+        logEventForException('connection', error, {
           remoteAddress: request.remoteAddress,
           path: request.path,
         }),
       );
-      // A server error the hook chose (an HTTP error with a 5xx) keeps its status.
-      const status = readHttpError(error).status;
-      const chosen = status !== undefined && status >= 500 && status <= 599 ? status : undefined;
-      this.refuse(request, socket, 'WSG_HOOK_FAILED', undefined, undefined, chosen);
-      return 'failed';
-    } finally {
-      clearTimeout(timer);
+      connection.fail('WSG_INTERNAL_ERROR', 'a connection listener threw');
     }
   }
 
@@ -524,7 +191,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       const served = this.#pathServed(handshake, socket);
       if (served === undefined) return;
       if (served) {
-        void this.#upgrade(handshake, socket, head, {});
+        void this.#pipeline.run(handshake, socket, head, {}, this);
         return;
       }
       this.refuseUnhandled(server, handshake, socket);
@@ -538,16 +205,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
 
   /** @internal 404 for an upgrade no listener takes: at once when alone, else after a grace period. */
   refuseUnhandled(server: HttpServer, request: HandshakeRequest, socket: Duplex): void {
-    if (server.listenerCount('upgrade') <= 1) {
-      this.#refusePathNotFound(request, socket);
-      return;
-    }
-    const timer = setTimeout(() => {
-      const untouched = !socket.destroyed && (socket as Partial<Socket>).bytesWritten === 0;
-      if (untouched) this.#refusePathNotFound(request, socket);
-    }, this.options.unhandledUpgradeTimeoutMs ?? 1_000);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    refuseWhenUnhandled(server, socket, this.options.unhandledUpgradeTimeoutMs ?? 1_000, () =>
+      this.#refusePathNotFound(request, socket),
+    );
   }
 
   #refusePathNotFound(request: HandshakeRequest, socket: Duplex): void {
@@ -560,6 +220,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
     if (this.#netServer !== undefined)
       return Promise.reject(new Error('this WebSocketServer already listens'));
+    this.#standalone = new StandaloneHandshakes(this.options, {
+      requestHeadRead: (socket, head, rest) => this.#requestHeadRead(socket, head, rest),
+      requestHeadFailed: (socket, code, detail) => this.refuse(undefined, socket, code, detail),
+    });
     const netServer = createNetServer({ noDelay: true }, (socket) => this.#acceptTcp(socket));
     this.#netServer = netServer;
     return new Promise((resolve, reject) => {
@@ -576,81 +240,18 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   }
 
   #acceptTcp(socket: Socket): void {
-    if (this.#closing) {
+    if (this.#closing || this.#standalone === undefined) {
       socket.destroy();
       return;
     }
     if (this.options.capture !== undefined)
       captureFor(this, this.options.capture)?.track(socket, 'server');
-    this.#headLimits ??= {
-      maxHeaderBytes: this.options.maxHeaderBytes ?? defaultHeadLimits.maxHeaderBytes,
-      maxHeaderCount: this.options.maxHeaderCount ?? defaultHeadLimits.maxHeaderCount,
-    };
-    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    const pending = new PendingHandshake(
-      this,
-      new HttpRequestParser(this.#headLimits),
-      performance.now() + timeoutMs,
-    );
-    const handshakeSocket = socket as HandshakeSocket;
-    handshakeSocket[kHandshake] = pending;
-    this.#handshakeSockets.set(handshakeSocket, pending);
-    if (this.#handshakeTimer === undefined) {
-      // A deadline is checked a quarter of the timeout after it at the latest.
-      this.#handshakeTimer = setInterval(handshakeSweep, Math.max(10, timeoutMs / 4), this);
-      this.#handshakeTimer.unref();
-    }
-    socket.on('data', handshakeOnData);
-    socket.on('error', handshakeOnError);
-    socket.on('close', handshakeOnClose);
+    this.#standalone.add(socket);
   }
 
-  /**
-   * Ends a standalone handshake's bookkeeping; its listeners are removed so that an open
-   * connection keeps nothing of its handshake (memory per idle connection).
-   * @internal
-   */
-  handshakeEnded(socket: Socket): void {
-    const handshakeSocket = socket as HandshakeSocket;
-    if (handshakeSocket[kHandshake] === undefined) return;
-    handshakeSocket[kHandshake] = undefined;
-    socket.off('data', handshakeOnData);
-    socket.off('error', handshakeOnError);
-    socket.off('close', handshakeOnClose);
-    this.#handshakeSockets.delete(handshakeSocket);
-  }
-
-  /** @internal Answers 408 to the handshakes past their deadline; stops the timer when none is left. */
-  expireHandshakes(): void {
-    const now = performance.now();
-    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    for (const [socket, pending] of this.#handshakeSockets) {
-      if (pending.deadline > now) break;
-      this.handshakeEnded(socket);
-      this.refuse(
-        undefined,
-        socket,
-        'WSG_HANDSHAKE_TIMEOUT',
-        `no complete request head within ${timeoutMs} ms`,
-      );
-    }
-    if (this.#handshakeSockets.size === 0 && this.#handshakeTimer !== undefined) {
-      clearInterval(this.#handshakeTimer);
-      this.#handshakeTimer = undefined;
-    }
-  }
-
-  /** @internal Bytes of a standalone handshake: the request head, then the upgrade. */
-  handshakeData(socket: Socket, pending: PendingHandshake, chunk: Buffer): void {
-    const result = pending.parser.push(chunk);
-    if (result.state === 'incomplete') return;
-    this.handshakeEnded(socket);
-    socket.pause();
-    if (result.state === 'failed') {
-      this.refuse(undefined, socket, result.fault, result.detail);
-      return;
-    }
-    const request = fromRequestHead(result.head, socket);
+  /** A standalone request head: a refusal lookup (see RefusalJournal), a 404, or an upgrade. */
+  #requestHeadRead(socket: Socket, head: HttpRequestHead, rest: Uint8Array): void {
+    const request = fromRequestHead(head, socket);
     const lookup =
       request.headers.upgrade === undefined
         ? refusalLookupAnswer(
@@ -676,7 +277,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       this.#refusePathNotFound(request, socket);
       return;
     }
-    void this.#upgrade(request, socket, result.rest, {});
+    void this.#pipeline.run(request, socket, rest, {}, this);
   }
 
   // --- lifecycle ------------------------------------------------------------------------
@@ -684,32 +285,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   /** @internal Forgets a closed connection: the client set, the count for its address, the heartbeat. */
   connectionClosed(connection: WebSocketConnection): void {
     if (!this.clients.delete(connection)) return;
-    const address = this.#addresses.get(connection);
-    if (address !== undefined) {
-      this.#addresses.delete(connection);
-      this.#forgetAddress(address);
-    }
-    this.#stopHeartbeatWhenIdle();
-  }
-
-  #forgetAddress(address: string): void {
-    const left = (this.#perAddress.get(address) ?? 1) - 1;
-    if (left <= 0) this.#perAddress.delete(address);
-    else this.#perAddress.set(address, left);
-  }
-
-  #startHeartbeat(): void {
-    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    if (this.#heartbeatTimer !== undefined || interval <= 0) return;
-    this.#heartbeatTimer = setInterval(heartbeatTick, interval, this);
-    this.#heartbeatTimer.unref();
-  }
-
-  #stopHeartbeatWhenIdle(): void {
-    if (this.clients.size === 0 && this.#heartbeatTimer !== undefined) {
-      clearInterval(this.#heartbeatTimer);
-      this.#heartbeatTimer = undefined;
-    }
+    this.#admission.connectionClosed(connection);
+    this.#heartbeat.stopWhenIdle();
   }
 
   /**
@@ -730,7 +307,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       netServer === undefined
         ? Promise.resolve()
         : new Promise<void>((resolve) => netServer.close(() => resolve()));
-    for (const socket of this.#handshakeSockets.keys()) socket.destroy();
+    this.#standalone?.destroyAll();
     const closed = [...this.clients].map(
       (client) =>
         new Promise<void>((resolve) => {
@@ -755,10 +332,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     // Sockets close (and release their connections) a moment after destroy(): wait for that,
     // so that `clients` is empty once close() resolves.
     await Promise.all(closed);
-    if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
-    this.#heartbeatTimer = undefined;
-    if (this.#handshakeTimer !== undefined) clearInterval(this.#handshakeTimer);
-    this.#handshakeTimer = undefined;
+    this.#heartbeat.stop();
+    this.#standalone?.stop();
     await listening;
     this.emit('close');
   }
