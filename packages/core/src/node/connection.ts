@@ -8,6 +8,7 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
+import type { Subscribed, SubscribeOptions, TopicHub } from '../topics/topic-hub.js';
 import { type MonotonicClock, monotonicClock, TokenBucket } from './rate-limit.js';
 
 export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
@@ -88,6 +89,8 @@ export interface ConnectionSettings extends SessionOptions {
   readonly maxBufferedBytes: number;
   readonly slowConsumerPolicy: SlowConsumerPolicy;
   readonly log: ((event: LogEvent) => void) | undefined;
+  /** The topics of the server that accepted the connection (none for a connection made alone). */
+  readonly topics?: TopicHub | undefined;
 }
 
 /** The settings of `options` (all but its subprotocol, extensions and compression). @internal */
@@ -357,6 +360,59 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#session.send(bytes, isText);
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
+  }
+
+  // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
+
+  /**
+   * Receives the topic's messages from now on, from every process on the server's backplane.
+   * With `since`, the messages after it come first when history still has them all
+   * (`recovered: true`); they are sent after the returned promise settles.
+   */
+  subscribe(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
+    return this.#topicHub().subscribe(this, topic, options);
+  }
+
+  /** Stops the topic's messages (and leaves its presence). */
+  unsubscribe(topic: string): Promise<void> {
+    return this.#topicHub().unsubscribe(this, topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): ReadonlySet<string> {
+    return this.#settings.topics?.topicsOf(this) ?? new Set();
+  }
+
+  #topicHub(): TopicHub {
+    const hub = this.#settings.topics;
+    if (hub === undefined)
+      throw new TypeError('topics need a connection accepted by a WebSocketServer');
+    return hub;
+  }
+
+  /**
+   * @internal Writes a frame serialized once for many connections (a topic message), under the
+   * same cap and slow-consumer policy as `send`: this connection alone is closed or misses it.
+   */
+  sendFrame(parts: readonly Uint8Array[], frameBytes: number): boolean {
+    if (this.#readyStateValue !== ReadyState.open) return false;
+    const buffered = this.#socket.writableLength + this.#pendingBytes;
+    const { maxBufferedBytes, slowConsumerPolicy } = this.#settings;
+    if (buffered + frameBytes > maxBufferedBytes && buffered > 0) {
+      if (slowConsumerPolicy === 'close') {
+        this.fail(
+          'WSG_SEND_BUFFER_FULL',
+          `${buffered} bytes already waiting; the cap is ${maxBufferedBytes}`,
+        );
+        return false;
+      }
+      if (slowConsumerPolicy === 'drop') {
+        this.emit('drop', frameBytes);
+        return false;
+      }
+    }
+    for (const part of parts) this.onTransmit(part);
+    return true;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */

@@ -30,6 +30,15 @@ import {
   type DeflateAgreement,
   type DeflateOptions,
 } from '../protocol/permessage-deflate.js';
+import type { Backplane, PresenceMember, TopicPosition } from '../topics/backplane.js';
+import { defaultBackplane } from '../topics/backplane-node.js';
+import {
+  type PresenceEvent,
+  type PublishOptions,
+  type TopicFrame,
+  type TopicGap,
+  TopicHub,
+} from '../topics/topic-hub.js';
 import { nodeAcceptKey } from './accept-key.js';
 import { type CaptureSetting, captureFor } from './capture.js';
 import {
@@ -108,11 +117,22 @@ export interface ServerOptions extends ConnectionLimits {
   readonly unhandledUpgradeTimeoutMs?: number | undefined;
   /** Record every connection's traffic as pcapng (see `createCapture`); off by default. */
   readonly capture?: CaptureSetting | undefined;
+  /**
+   * What carries topics between processes (e.g. `RedisBackplane`); by default one in-memory
+   * backplane shared by every server of the process. Started on first use, never closed by the server.
+   */
+  readonly backplane?: Backplane | undefined;
+  /** What subscribers receive for a topic message (default: its data, as text or binary). */
+  readonly topicFrame?: TopicFrame | undefined;
 }
 
 export interface ServerEvents {
   connection: [connection: WebSocketConnection, request: HandshakeRequest];
   close: [];
+  /** Someone joined or left the presence of a topic this server's connections subscribe to. */
+  presence: [event: PresenceEvent];
+  /** Subscribers of a topic missed messages that history no longer had (see TopicGap). */
+  gap: [gap: TopicGap];
 }
 
 export interface UpgradeOptions {
@@ -217,10 +237,20 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   #headLimits: HttpHeadLimits | undefined;
   /** Resolved with the first connection and shared by all (memory per idle connection). */
   #connectionSettings: ConnectionSettings | undefined;
+  readonly #topics: TopicHub;
 
   constructor(options: ServerOptions = {}) {
     super();
     this.options = options;
+    this.#topics = new TopicHub(
+      options.backplane,
+      options.topicFrame,
+      {
+        gap: (gap) => this.emit('gap', gap),
+        presence: (event) => this.emit('presence', event),
+      },
+      defaultBackplane,
+    );
     const deflate = options.perMessageDeflate ?? true;
     this.#deflateOptions = typeof deflate === 'object' ? deflate : {};
     this.#policy = {
@@ -408,18 +438,21 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         return undefined;
       }
       socket.write(accept);
-      this.#connectionSettings ??= resolveConnectionSettings({
-        side: 'server',
-        maxMessageBytes: this.options.maxMessageBytes,
-        closeTimeoutMs: this.options.closeTimeoutMs,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-        maxMessagesPerSecond: this.options.maxMessagesPerSecond,
-        clock: this.options.clock,
-        maxBufferedBytes: this.options.maxBufferedBytes,
-        slowConsumerPolicy: this.options.slowConsumerPolicy,
-        textAs: this.options.textAs,
-        log: this.options.onLog,
-      });
+      this.#connectionSettings ??= {
+        ...resolveConnectionSettings({
+          side: 'server',
+          maxMessageBytes: this.options.maxMessageBytes,
+          closeTimeoutMs: this.options.closeTimeoutMs,
+          idleTimeoutMs: this.options.idleTimeoutMs,
+          maxMessagesPerSecond: this.options.maxMessagesPerSecond,
+          clock: this.options.clock,
+          maxBufferedBytes: this.options.maxBufferedBytes,
+          slowConsumerPolicy: this.options.slowConsumerPolicy,
+          textAs: this.options.textAs,
+          log: this.options.onLog,
+        }),
+        topics: this.#topics,
+      };
       const connection = new WebSocketConnection(
         socket,
         {
@@ -679,6 +712,22 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     void this.#upgrade(request, socket, result.rest, {});
   }
 
+  // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
+
+  /** Publishes to every subscriber of the topic on the backplane; resolves with the message's position. */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition> {
+    return this.#topics.publish(topic, data, options);
+  }
+
+  /** The members of the topic's presence, on every process of the backplane. */
+  presence(topic: string): Promise<readonly PresenceMember[]> {
+    return this.#topics.presence(topic);
+  }
+
   // --- lifecycle ------------------------------------------------------------------------
 
   /** @internal Forgets a closed connection: the client set, the count for its address, the heartbeat. */
@@ -759,6 +808,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.#heartbeatTimer = undefined;
     if (this.#handshakeTimer !== undefined) clearInterval(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
+    this.#topics.close();
     await listening;
     this.emit('close');
   }
