@@ -25,6 +25,8 @@ export {
   httpErrorFor,
 } from './framework-answers.js';
 export { demoHostileSuite } from './hostile-suite.js';
+export type { LiveMessage } from './live-client.js';
+export { LiveClient } from './live-client.js';
 export type { TcpServer } from './net.js';
 export {
   closedPort,
@@ -55,4 +57,6 @@ export {
 } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
+export type { RedisServer } from './redis-server.js';
+export { freePort, startRedis } from './redis-server.js';
 export { openWs, wsClosed, wsNextMessage } from './ws-client.js';

@@ -8,7 +8,13 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
-import type { Subscribed, SubscribeOptions, TopicHub } from '../topics/topic-hub.js';
+import type { TopicPosition } from '../topics/backplane.js';
+import type {
+  PublishOptions,
+  Subscribed,
+  SubscribeOptions,
+  TopicHub,
+} from '../topics/topic-hub.js';
 import { type MonotonicClock, monotonicClock, TokenBucket } from './rate-limit.js';
 
 export const ReadyState = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
@@ -371,6 +377,18 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    */
   subscribe(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
     return this.#topicHub().subscribe(this, topic, options);
+  }
+
+  /**
+   * Publishes to every subscriber of the topic, this connection included when subscribed;
+   * resolves with the message's position (the server's `publish`, for handlers).
+   */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition> {
+    return this.#topicHub().publish(topic, data, options);
   }
 
   /** Stops the topic's messages (and leaves its presence). */
