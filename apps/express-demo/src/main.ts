@@ -61,7 +61,7 @@ app.get(
     connection.on('message', (data) => {
       room.handle(connection, typeof data === 'string' ? data : data.toString('utf8'));
     });
-    connection.on('close', () => room.leave(connection));
+    connection.on('close', () => void room.leave(connection));
   }, CHAT_CONNECTION_LIMITS),
 );
 

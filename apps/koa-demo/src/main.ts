@@ -55,7 +55,7 @@ router.get('/chat', requireChatToken, async (ctx) => {
   const ws = await ctx.ws(CHAT_CONNECTION_LIMITS);
   if (ws === undefined) return;
   ws.on('message', (data) => room.handle(ws, data.toString()));
-  ws.on('close', () => room.leave(ws));
+  ws.on('close', () => void room.leave(ws));
 });
 
 // /live: topics over JSON (subscribe, unsubscribe, publish), formatted once per message.

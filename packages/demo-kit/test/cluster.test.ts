@@ -3,12 +3,15 @@ import {
   closedPort,
   LiveClient,
   type LiveMessage,
+  openWs,
   type RedisServer,
   type RunningDemo,
   startDemo,
   startRedis,
+  waitFor,
 } from '@wsgate/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
 
 // Several demo processes of different frameworks on one real Redis: one cluster (DEMO-CONTRACT.md,
 // "Topics: /live and REDIS_URL").
@@ -16,8 +19,10 @@ const apps = ['express-demo', 'koa-demo', 'nest-demo'] as const;
 const appDir = (name: string) => fileURLToPath(new URL(`../../../apps/${name}`, import.meta.url));
 
 const clients: LiveClient[] = [];
+const sockets: WebSocket[] = [];
 afterEach(() => {
   for (const client of clients.splice(0)) client.close();
+  for (const socket of sockets.splice(0)) socket.terminate();
 });
 
 async function live(demo: RunningDemo): Promise<LiveClient> {
@@ -160,6 +165,49 @@ describe('express-demo, koa-demo and nest-demo on one Redis', () => {
     publisher.send({ type: 'publish', topic: 'marker', data: 'after' });
     await client.until((c) => messages(c, 'marker').length === 1, 'the marker');
     expect(messages(client, 'leaving')).toEqual([]);
+  });
+
+  it('are one chat room: messages, join notices and who is online span every node', async () => {
+    type ChatEvent = { event: string; data: Record<string, unknown> };
+    const people = await Promise.all(
+      demos.map(async (demo, index) => {
+        const socket = await openWs(`${demo.url.replace('http', 'ws')}/chat`);
+        sockets.push(socket);
+        const received: ChatEvent[] = [];
+        socket.on('message', (data) => received.push(JSON.parse(String(data)) as ChatEvent));
+        return { socket, received, name: ['Ada', 'Bob', 'Cy'][index] as string };
+      }),
+    );
+    for (const person of people) {
+      person.socket.send(JSON.stringify({ event: 'join', data: { name: person.name } }));
+      await waitFor(() => person.received.some((e) => e.event === 'welcome'), {
+        timeoutMs: 10_000,
+      });
+    }
+    expect(people[2]?.received[0]).toMatchObject({
+      event: 'welcome',
+      data: { name: 'Cy', online: ['Ada', 'Bob', 'Cy'] },
+    });
+    await waitFor(() => people[0]?.received.filter((e) => e.event === 'joined').length === 2, {
+      timeoutMs: 10_000,
+    });
+    people[1]?.socket.send(JSON.stringify({ event: 'message', data: { text: 'hello from koa' } }));
+    for (const person of people)
+      await waitFor(() => person.received.some((e) => e.event === 'message'), {
+        timeoutMs: 10_000,
+      });
+    expect(people[0]?.received.find((e) => e.event === 'message')?.data).toMatchObject({
+      from: 'Bob',
+      text: 'hello from koa',
+    });
+    people[2]?.socket.close();
+    await waitFor(() => people[0]?.received.some((e) => e.event === 'left') ?? false, {
+      timeoutMs: 10_000,
+    });
+    expect(people[0]?.received.find((e) => e.event === 'left')?.data).toEqual({
+      name: 'Cy',
+      online: ['Ada', 'Bob'],
+    });
   });
 
   it('answer bad input with an error and its code, and stay usable', async () => {

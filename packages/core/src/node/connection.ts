@@ -8,7 +8,7 @@ import { CloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import { type SessionOptions, SessionState, WebSocketSession } from '../protocol/session.js';
-import type { TopicPosition } from '../topics/backplane.js';
+import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
 import type {
   PublishOptions,
   Subscribed,
@@ -389,6 +389,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     options?: PublishOptions,
   ): Promise<TopicPosition> {
     return this.#topicHub().publish(topic, data, options);
+  }
+
+  /** The members of the topic's presence, on every process (the server's `presence`, for handlers). */
+  presence(topic: string): Promise<readonly PresenceMember[]> {
+    return this.#topicHub().presence(topic);
   }
 
   /** Stops the topic's messages (and leaves its presence). */
