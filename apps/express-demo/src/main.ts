@@ -8,8 +8,12 @@ import {
   chatTokenRefusal,
   demoPublicDir,
   echo,
+  exitForBackplane,
   exitOnSignals,
+  LIVE_CONNECTION_OPTIONS,
   listeningMessage,
+  live,
+  openDemoBackplane,
   readDemoConfig,
 } from '@wsgate/demo-kit';
 import { attachWebSockets, refusalLookup, websocket } from '@wsgate/express';
@@ -18,6 +22,9 @@ import express, { type RequestHandler } from 'express';
 // The demo contract (shared/DEMO-CONTRACT.md) as an Express 5 app.
 const config = readDemoConfig(3001);
 const { version } = createRequire(import.meta.url)('express/package.json') as { version: string };
+
+// REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
+const backplane = await openDemoBackplane().catch(exitForBackplane);
 
 const app = express();
 const room = new ChatRoom();
@@ -54,9 +61,12 @@ app.get(
     connection.on('message', (data) => {
       room.handle(connection, typeof data === 'string' ? data : data.toString('utf8'));
     });
-    connection.on('close', () => room.leave(connection));
+    connection.on('close', () => void room.leave(connection));
   }, CHAT_CONNECTION_LIMITS),
 );
+
+// /live: topics over JSON (subscribe, unsubscribe, publish), formatted once per message.
+app.get('/live', websocket(live, LIVE_CONNECTION_OPTIONS));
 
 const page = express.static(demoPublicDir(import.meta.url));
 // A WebSocket attempt on `/` is not a request for the page: it gets the precise 404.
@@ -66,7 +76,7 @@ app.use((req, res, next) => {
 });
 
 const server = createServer(app);
-const sockets = attachWebSockets(server, app, { origins: config.allowedOrigins });
+const sockets = attachWebSockets(server, app, { origins: config.allowedOrigins, backplane });
 
 server.once('error', (error) => {
   console.error(error);

@@ -7,8 +7,12 @@ import {
   chatTokenRefusal,
   demoPublicDir,
   echo,
+  exitForBackplane,
   exitOnSignals,
+  LIVE_CONNECTION_OPTIONS,
   listeningMessage,
+  live,
+  openDemoBackplane,
   readDemoConfig,
 } from '@wsgate/demo-kit';
 import { attachWebSocket, type KoaRouteOptions, refusalLookup } from '@wsgate/koa';
@@ -17,6 +21,8 @@ import koaPackage from 'koa/package.json' with { type: 'json' };
 import { staticPage } from './static-page.js';
 
 const config = readDemoConfig(3002);
+// REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
+const backplane = await openDemoBackplane().catch(exitForBackplane);
 const app = new Koa();
 const router = new Router();
 const room = new ChatRoom();
@@ -49,7 +55,13 @@ router.get('/chat', requireChatToken, async (ctx) => {
   const ws = await ctx.ws(CHAT_CONNECTION_LIMITS);
   if (ws === undefined) return;
   ws.on('message', (data) => room.handle(ws, data.toString()));
-  ws.on('close', () => room.leave(ws));
+  ws.on('close', () => void room.leave(ws));
+});
+
+// /live: topics over JSON (subscribe, unsubscribe, publish), formatted once per message.
+router.get('/live', async (ctx) => {
+  const ws = await ctx.ws(LIVE_CONNECTION_OPTIONS);
+  if (ws !== undefined) live(ws);
 });
 
 app.use(refusalLookup());
@@ -61,5 +73,5 @@ const server = app.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   console.log(listeningMessage('koa-demo', config.host, port));
 });
-const wsgate = attachWebSocket(app, server, { origins: config.allowedOrigins });
+const wsgate = attachWebSocket(app, server, { origins: config.allowedOrigins, backplane });
 exitOnSignals(() => wsgate.close());

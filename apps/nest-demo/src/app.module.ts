@@ -4,6 +4,7 @@ import { ChatGateway } from './chat.gateway.js';
 import { ChatTokenGuard } from './chat-token.guard.js';
 import { EchoGateway } from './echo.gateway.js';
 import { FrameworkController } from './framework.controller.js';
+import { LiveGateway } from './live.gateway.js';
 
 @Module({
   controllers: [FrameworkController],
@@ -12,6 +13,7 @@ import { FrameworkController } from './framework.controller.js';
     ChatTokenGuard,
     ChatGateway,
     EchoGateway,
+    LiveGateway,
   ],
 })
 export class AppModule {}

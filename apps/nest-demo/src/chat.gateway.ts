@@ -25,7 +25,7 @@ export class ChatGateway implements OnGatewayDisconnect {
     @MessageBody() data: { name?: unknown } | undefined,
     @ConnectedSocket() client: WsgateClient,
   ) {
-    this.room.join(client, data?.name);
+    return this.room.join(client.connection, data?.name);
   }
 
   @SubscribeMessage('message')
@@ -33,10 +33,10 @@ export class ChatGateway implements OnGatewayDisconnect {
     @MessageBody() data: { text?: unknown } | undefined,
     @ConnectedSocket() client: WsgateClient,
   ) {
-    this.room.say(client, data?.text);
+    return this.room.say(client.connection, data?.text);
   }
 
   handleDisconnect(client: WsgateClient) {
-    this.room.leave(client);
+    void this.room.leave(client.connection);
   }
 }

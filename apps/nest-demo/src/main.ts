@@ -2,11 +2,19 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { demoPublicDir, exitDeadlineOnSignals, listeningMessage } from '@wsgate/demo-kit';
+import {
+  demoPublicDir,
+  exitDeadlineOnSignals,
+  exitForBackplane,
+  listeningMessage,
+  openDemoBackplane,
+} from '@wsgate/demo-kit';
 import { WsgateAdapter } from '@wsgate/nestjs';
 import { AppModule } from './app.module.js';
 import { config } from './config.js';
 
+// REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
+const backplane = await openDemoBackplane().catch(exitForBackplane);
 const app = await NestFactory.create<NestExpressApplication>(AppModule, {
   logger: ['error', 'warn'],
 });
@@ -14,6 +22,7 @@ app.useWebSocketAdapter(
   new WsgateAdapter(app, {
     // ALLOWED_ORIGINS applies to every gateway: another Origin gets 403 WSG_ORIGIN_REFUSED.
     origins: config.allowedOrigins,
+    backplane,
     onLog: (event) =>
       console.error(`${event.event} ${event.code}${event.detail ? `: ${event.detail}` : ''}`),
   }),

@@ -73,3 +73,11 @@ export type {
 } from './topics/backplane.js';
 export type { MemoryBackplaneOptions } from './topics/memory-backplane.js';
 export { MemoryBackplane } from './topics/memory-backplane.js';
+export type {
+  PresenceEvent,
+  PublishOptions,
+  Subscribed,
+  SubscribeOptions,
+  TopicFrame,
+  TopicGap,
+} from './topics/topic-hub.js';

@@ -37,5 +37,5 @@ export function readDemoConfig(
 /** The URL an app prints once it listens; tests read it to find the port. */
 export function listeningMessage(name: string, host: string, port: number): string {
   const shown = host.includes(':') ? `[${host}]` : host;
-  return `${name} listening on http://${shown}:${port}/ (WebSocket endpoints: /echo, /chat)`;
+  return `${name} listening on http://${shown}:${port}/ (WebSocket endpoints: /echo, /chat, /live)`;
 }

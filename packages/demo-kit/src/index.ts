@@ -1,3 +1,4 @@
+export { CHAT_TOPIC, exitForBackplane, openDemoBackplane } from './backplane.js';
 export type { ChatMember } from './chat-room.js';
 export { CHAT_CONNECTION_LIMITS, ChatRoom, DEFAULT_MAX_CHAT_MEMBERS } from './chat-room.js';
 export type { ChatTokenRefusal } from './chat-token.js';
@@ -5,5 +6,7 @@ export { CHAT_TOKEN_CHALLENGE, chatTokenRefusal } from './chat-token.js';
 export type { DemoConfig } from './config.js';
 export { listeningMessage, readDemoConfig } from './config.js';
 export { echo } from './echo.js';
+export type { LiveConnection } from './live.js';
+export { LIVE_CONNECTION_OPTIONS, live, liveTopicFrame } from './live.js';
 export { demoPublicDir } from './public-dir.js';
 export { exitDeadlineOnSignals, exitOnSignals } from './shutdown.js';

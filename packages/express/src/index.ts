@@ -1,6 +1,13 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { RefusalJournal, ServerOptions, WebSocketConnection } from '@wsgate/core';
+import type {
+  PresenceMember,
+  PublishOptions,
+  RefusalJournal,
+  ServerOptions,
+  TopicPosition,
+  WebSocketConnection,
+} from '@wsgate/core';
 import {
   answerForFrameworkError,
   answerRefusalLookup,
@@ -61,6 +68,14 @@ export interface AttachedWebSockets {
   close(options?: { readonly timeoutMs?: number }): Promise<void>;
   /** Stops taking upgrade requests from the server. */
   detach(): void;
+  /** Publishes to the topic's subscribers on every route and every process of the `backplane`. */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition>;
+  /** The members of the topic's presence, on every process of the `backplane`. */
+  presence(topic: string): Promise<readonly PresenceMember[]>;
 }
 
 interface Route {
@@ -208,5 +223,12 @@ export function attachWebSockets(
       }
     },
   });
-  return { clients: group.clients, close: (closeOptions) => group.close(closeOptions), detach };
+  return {
+    clients: group.clients,
+    close: (closeOptions) => group.close(closeOptions),
+    detach,
+    // Every route's server shares the attachment's backplane: any of them reaches all subscribers.
+    publish: (topic, data, publishOptions) => group.base.publish(topic, data, publishOptions),
+    presence: (topic) => group.base.presence(topic),
+  };
 }

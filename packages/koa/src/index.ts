@@ -1,8 +1,11 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import {
   isWsgateError,
+  type PresenceMember,
+  type PublishOptions,
   type RefusalJournal,
   type ServerOptions,
+  type TopicPosition,
   type WebSocketConnection,
   type WebSocketServer,
 } from '@wsgate/core';
@@ -47,6 +50,14 @@ export interface KoaWebSocket {
   detach(): void;
   /** Refuses new handshakes (503) and closes every WebSocket with 1001, as `WebSocketServer.close`. */
   close(options?: { readonly timeoutMs?: number }): Promise<void>;
+  /** Publishes to the topic's subscribers on every route and every process of the `backplane`. */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition>;
+  /** The members of the topic's presence, on every process of the `backplane`. */
+  presence(topic: string): Promise<readonly PresenceMember[]>;
 }
 
 declare module 'koa' {
@@ -214,5 +225,8 @@ export function attachWebSocket(
     clients: group.clients,
     detach,
     close: (closeOptions) => group.close(closeOptions),
+    // Every route's server shares the attachment's backplane: any of them reaches all subscribers.
+    publish: (topic, data, publishOptions) => group.base.publish(topic, data, publishOptions),
+    presence: (topic) => group.base.presence(topic),
   };
 }

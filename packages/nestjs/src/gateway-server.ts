@@ -1,8 +1,12 @@
 import type { WsMessageHandler } from '@nestjs/common';
-import {
-  type HandshakeRequest,
-  type WebSocketConnection,
-  type WebSocketServer,
+import type {
+  HandshakeRequest,
+  PresenceMember,
+  Subscribed,
+  SubscribeOptions,
+  TopicPosition,
+  WebSocketConnection,
+  WebSocketServer,
 } from '@wsgate/core';
 import { type EventOptions, EventServer, EventSocket } from '@wsgate/core/adapter';
 import { fromExceptionPayload } from './messages.js';
@@ -50,6 +54,25 @@ export class WsgateClient extends EventSocket {
       );
     }
     return this.sendError(error.code, error.message, error);
+  }
+
+  /**
+   * Joins a topic (socket.io's `client.join(room)`): what is published to it reaches this client,
+   * from every process on the adapter's `backplane`. `since` recovers missed messages,
+   * `presence` joins the topic's presence.
+   */
+  join(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
+    return this.connection.subscribe(topic, options);
+  }
+
+  /** Leaves a topic (and its presence). */
+  leave(topic: string): Promise<void> {
+    return this.connection.unsubscribe(topic);
+  }
+
+  /** The topics this client has joined. */
+  get topics(): ReadonlySet<string> {
+    return this.connection.topics;
   }
 
   /**
@@ -122,6 +145,26 @@ export class WsgateServer extends EventServer<WsgateClient> {
     messaging: Messaging,
   ) {
     super(core, messaging);
+  }
+
+  /** Publishes raw data to a topic's subscribers, on every process of the `backplane`. */
+  publish(topic: string, data: string | Uint8Array): Promise<TopicPosition> {
+    return this.core.publish(topic, data);
+  }
+
+  /**
+   * socket.io's `server.to(room).emit(event, data)`: `{ event, data }` as JSON to every client
+   * that joined the topic, on every process.
+   */
+  to(topic: string): { emit(event: string, data?: unknown): Promise<TopicPosition> } {
+    return {
+      emit: (event, data) => this.core.publish(topic, JSON.stringify({ event, data })),
+    };
+  }
+
+  /** The members of the topic's presence, on every process. */
+  presence(topic: string): Promise<readonly PresenceMember[]> {
+    return this.core.presence(topic);
   }
 
   protected override createSocket(

@@ -16,6 +16,8 @@ export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
 export { demoHostileSuite } from './hostile-suite.js';
+export type { LiveMessage } from './live-client.js';
+export { LiveClient } from './live-client.js';
 export type { TcpServer } from './net.js';
 export {
   closedPort,
@@ -47,6 +49,8 @@ export {
 } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
+export type { RedisServer } from './redis-server.js';
+export { freePort, startRedis } from './redis-server.js';
 export type { DecodedFrame, FrameFields, FrameOptions, LengthEncoding } from './wire/index.js';
 export {
   applyMask,

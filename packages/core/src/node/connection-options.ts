@@ -3,6 +3,7 @@ import type { WsgateError } from '../errors/wsgate-error.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import type { SessionOptions } from '../protocol/session.js';
+import type { TopicHub } from '../topics/topic-hub.js';
 import { type MonotonicClock, monotonicClock } from './rate-limit.js';
 import type { SendBudget } from './send-budget.js';
 
@@ -89,6 +90,8 @@ export interface ConnectionSettings extends SessionOptions {
   /** A server's budget for the queues of all its connections (see SendBudget). */
   readonly sendBudget: SendBudget | undefined;
   readonly log: ((event: LogEvent) => void) | undefined;
+  /** The topics of the server that accepted the connection (none for a connection made alone). */
+  readonly topics?: TopicHub | undefined;
 }
 
 /** The settings of `options` (all but its subprotocol, extensions and compression). @internal */

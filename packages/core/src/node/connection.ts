@@ -6,6 +6,13 @@ import { logEventFor, logEventForException } from '../errors/log-event.js';
 import { WsgateError } from '../errors/wsgate-error.js';
 import { CloseCode, checkCloseArguments } from '../protocol/close.js';
 import { SessionState, WebSocketSession } from '../protocol/session.js';
+import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
+import type {
+  PublishOptions,
+  Subscribed,
+  SubscribeOptions,
+  TopicHub,
+} from '../topics/topic-hub.js';
 import { closeOutcome } from './close-outcome.js';
 import {
   type ConnectionEvents,
@@ -191,6 +198,68 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#session.send(bytes, isText);
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
+  }
+
+  // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
+
+  /**
+   * Receives the topic's messages from now on, from every process on the server's backplane.
+   * With `since`, the messages after it come first when history still has them all
+   * (`recovered: true`); they are sent after the returned promise settles.
+   */
+  subscribe(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
+    return this.#topicHub().subscribe(this, topic, options);
+  }
+
+  /** Publishes to every subscriber of the topic (the server's `publish`, for handlers). */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition> {
+    return this.#topicHub().publish(topic, data, options);
+  }
+
+  /** The members of the topic's presence, on every process (the server's `presence`, for handlers). */
+  presence(topic: string): Promise<readonly PresenceMember[]> {
+    return this.#topicHub().presence(topic);
+  }
+
+  /** Stops the topic's messages (and leaves its presence). */
+  unsubscribe(topic: string): Promise<void> {
+    return this.#topicHub().unsubscribe(this, topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): ReadonlySet<string> {
+    return this.#settings.topics?.topicsOf(this) ?? new Set();
+  }
+
+  #topicHub(): TopicHub {
+    const hub = this.#settings.topics;
+    if (hub === undefined)
+      throw new TypeError('topics need a connection accepted by a WebSocketServer');
+    return hub;
+  }
+
+  /**
+   * @internal Writes a frame serialized once for many connections (a topic message), under the
+   * same cap and slow-consumer policy as `send`: this connection alone is closed or misses it.
+   */
+  sendFrame(parts: readonly Uint8Array[], frameBytes: number): boolean {
+    if (this.#readyStateValue !== ReadyState.open) return false;
+    const buffered = this.#socket.writableLength + this.#pendingBytes;
+    const verdict = sendVerdict(buffered, frameBytes, this.#settings);
+    if (verdict !== SendVerdict.send) {
+      if (verdict === SendVerdict.drop) this.emit('drop', frameBytes);
+      else {
+        const cap = this.#settings.maxBufferedBytes;
+        this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
+      }
+      return false;
+    }
+    for (const part of parts) this.onTransmit(part);
+    return true;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */

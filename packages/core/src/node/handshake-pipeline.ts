@@ -12,6 +12,7 @@ import {
   type DeflateAgreement,
   type DeflateOptions,
 } from '../protocol/permessage-deflate.js';
+import type { TopicHub } from '../topics/topic-hub.js';
 import { nodeAcceptKey } from './accept-key.js';
 import { type Admission, isAdmissionRefusal } from './admission.js';
 import { captureFor } from './capture.js';
@@ -45,6 +46,8 @@ export interface HandshakeHost {
   ): void;
   /** The 101 is written: the server takes the connection (its set, its events). */
   opened(connection: WebSocketConnection, request: HandshakeRequest): void;
+  /** The server's topics, which its connections subscribe to. */
+  readonly topics: TopicHub;
 }
 
 function destroyOnError(this: Duplex): void {
@@ -177,21 +180,24 @@ export class HandshakePipeline {
 
   #settings(): ConnectionSettings {
     const { options } = this;
-    this.#connectionSettings ??= resolveConnectionSettings(
-      {
-        side: 'server',
-        maxMessageBytes: options.maxMessageBytes,
-        closeTimeoutMs: options.closeTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
-        maxMessagesPerSecond: options.maxMessagesPerSecond,
-        clock: options.clock,
-        maxBufferedBytes: options.maxBufferedBytes,
-        slowConsumerPolicy: options.slowConsumerPolicy,
-        textAs: options.textAs,
-        log: options.onLog,
-      },
-      this.#sendBudget(),
-    );
+    this.#connectionSettings ??= {
+      ...resolveConnectionSettings(
+        {
+          side: 'server',
+          maxMessageBytes: options.maxMessageBytes,
+          closeTimeoutMs: options.closeTimeoutMs,
+          idleTimeoutMs: options.idleTimeoutMs,
+          maxMessagesPerSecond: options.maxMessagesPerSecond,
+          clock: options.clock,
+          maxBufferedBytes: options.maxBufferedBytes,
+          slowConsumerPolicy: options.slowConsumerPolicy,
+          textAs: options.textAs,
+          log: options.onLog,
+        },
+        this.#sendBudget(),
+      ),
+      topics: this.host.topics,
+    };
     return this.#connectionSettings;
   }
 }

@@ -2,6 +2,8 @@ import type { HandshakeCode } from '../errors/catalogue.js';
 import type { LogEvent } from '../errors/log-event.js';
 import type { HandshakePolicy } from '../protocol/handshake-server.js';
 import type { DeflateOptions } from '../protocol/permessage-deflate.js';
+import type { Backplane } from '../topics/backplane.js';
+import type { PresenceEvent, TopicFrame, TopicGap } from '../topics/topic-hub.js';
 import type { CaptureSetting } from './capture.js';
 import type { ConnectionLimits, WebSocketConnection } from './connection.js';
 import type { HandshakeRequest } from './handshake-request.js';
@@ -80,11 +82,22 @@ export interface ServerOptions extends ConnectionLimits {
   readonly unhandledUpgradeTimeoutMs?: number | undefined;
   /** Record every connection's traffic as pcapng (see `createCapture`); off by default. */
   readonly capture?: CaptureSetting | undefined;
+  /**
+   * What carries topics between processes (e.g. `RedisBackplane`); by default one in-memory
+   * backplane shared by every server of the process. Started on first use, never closed by the server.
+   */
+  readonly backplane?: Backplane | undefined;
+  /** What subscribers receive for a topic message (default: its data, as text or binary). */
+  readonly topicFrame?: TopicFrame | undefined;
 }
 
 export interface ServerEvents {
   connection: [connection: WebSocketConnection, request: HandshakeRequest];
   close: [];
+  /** Someone joined or left the presence of a topic this server's connections subscribe to. */
+  presence: [event: PresenceEvent];
+  /** Subscribers of a topic missed messages that history no longer had (see TopicGap). */
+  gap: [gap: TopicGap];
 }
 
 export interface UpgradeOptions {

@@ -13,6 +13,9 @@ import { closeReasonFor } from '../errors/close-reason.js';
 import { logEventForException } from '../errors/log-event.js';
 import { CloseCode } from '../protocol/close.js';
 import type { HttpRequestHead } from '../protocol/http-head.js';
+import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
+import { defaultBackplane } from '../topics/backplane-node.js';
+import { type PublishOptions, TopicHub } from '../topics/topic-hub.js';
 import { Admission } from './admission.js';
 import { captureFor } from './capture.js';
 import type { WebSocketConnection } from './connection.js';
@@ -84,6 +87,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   readonly #admission: Admission;
   readonly #pipeline: HandshakePipeline;
   readonly #heartbeat: Heartbeat;
+  readonly #topics: TopicHub;
   readonly #connectionOnClose = closeListenerFor(this);
   /** A standalone server's handshakes until their request heads arrive. */
   #standalone: StandaloneHandshakes | undefined;
@@ -94,6 +98,15 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   constructor(options: ServerOptions = {}) {
     super();
     this.options = options;
+    this.#topics = new TopicHub(
+      options.backplane,
+      options.topicFrame,
+      {
+        gap: (gap) => this.emit('gap', gap),
+        presence: (event) => this.emit('presence', event),
+      },
+      defaultBackplane,
+    );
     this.#admission = new Admission(options);
     this.#heartbeat = new Heartbeat(
       this.clients,
@@ -110,6 +123,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       refuse: (request, socket, code, detail, headers, status) =>
         this.refuse(request, socket, code, detail, headers, status),
       opened: (connection, request) => this.#opened(connection, request),
+      topics: this.#topics,
     });
   }
 
@@ -280,6 +294,22 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     void this.#pipeline.run(request, socket, rest, {}, this);
   }
 
+  // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
+
+  /** Publishes to every subscriber of the topic on the backplane; resolves with the message's position. */
+  publish(
+    topic: string,
+    data: string | Uint8Array,
+    options?: PublishOptions,
+  ): Promise<TopicPosition> {
+    return this.#topics.publish(topic, data, options);
+  }
+
+  /** The members of the topic's presence, on every process of the backplane. */
+  presence(topic: string): Promise<readonly PresenceMember[]> {
+    return this.#topics.presence(topic);
+  }
+
   // --- lifecycle ------------------------------------------------------------------------
 
   /** @internal Forgets a closed connection: the client set, the count for its address, the heartbeat. */
@@ -334,6 +364,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     await Promise.all(closed);
     this.#heartbeat.stop();
     this.#standalone?.stop();
+    this.#topics.close();
     await listening;
     this.emit('close');
   }
