@@ -215,7 +215,7 @@ export class TopicHub implements BackplaneClient {
       }
       subscription.epoch = position.epoch;
       subscription.offset = recovered ? (options.since?.offset ?? 0) : position.offset;
-      setImmediate(() => this.#goLive(connection, subscription, history));
+      setImmediate(() => this.#goLive(connection, topic, subscription, history));
       return { offset: position.offset, epoch: position.epoch, recovered };
     } catch (error) {
       this.#remove(connection, topic, subscription);
@@ -314,9 +314,12 @@ export class TopicHub implements BackplaneClient {
 
   #goLive(
     connection: WebSocketConnection,
+    topic: string,
     subscription: Subscription,
     history: readonly TopicMessage[],
   ): void {
+    // Unsubscribed (or subscribed anew) before its history went out: nothing of it is sent.
+    if (!this.#isCurrent(connection, topic, subscription)) return;
     const kept = subscription.buffer ?? [];
     subscription.buffer = undefined;
     for (const message of [...history, ...kept]) {

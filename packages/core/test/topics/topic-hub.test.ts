@@ -193,11 +193,27 @@ describe('recovery', () => {
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 5));
   });
 
+  it('sends nothing of a recovery when the connection unsubscribes before it goes out', async () => {
+    const at = await node();
+    const a = await client(at);
+    const live = await a.connection.subscribe('r');
+    for (let i = 1; i <= 3; i++) await at.server.publish('r', `${i}`);
+    await waitFor(() => a.received.length === 3);
+    const b = await client(at);
+    await b.connection.subscribe('r', { since: { offset: 0, epoch: live.epoch } });
+    await b.connection.unsubscribe('r');
+    await b.connection.subscribe('marker');
+    await at.server.publish('marker', 'm');
+    await waitFor(() => b.received.length === 1);
+    expect(b.received.map((m) => m.topic)).toEqual(['marker']);
+  });
+
   it('answers recovered: false for another epoch or an offset history no longer has, then sends live ones only', async () => {
     const at = await node({ backplane: new MemoryBackplane({ history: { maxMessages: 3 } }) });
     const a = await client(at);
     const live = await a.connection.subscribe('t');
     for (let i = 1; i <= 6; i++) await at.server.publish('t', `${i}`);
+    await waitFor(() => a.received.length === 6);
     const stale = await a.connection.subscribe('t', { since: { offset: 1, epoch: live.epoch } });
     expect(stale).toMatchObject({ recovered: false, offset: 6 });
     const otherEpoch = await a.connection.subscribe('t', { since: { offset: 6, epoch: 'old' } });
