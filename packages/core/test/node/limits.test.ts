@@ -189,15 +189,29 @@ describe('pings from a peer that does not read its pongs', () => {
   const burst = Buffer.concat(Array.from({ length: 512 }, () => ping));
 
   /** Writes bursts of pings without reading until the server stops reading them (32 MiB at most). */
-  async function pingUntilStalled(client: RawWebSocket): Promise<number> {
+  /**
+   * Writes bursts of pings without reading until the server stops reading them (32 MiB at most):
+   * each time the client's socket buffer fills, it waits for either a drain (the server read on)
+   * or the server's queue for this peer passing the cap (the server stopped reading).
+   */
+  async function pingUntilStalled(
+    client: RawWebSocket,
+    connection: WebSocketConnection,
+  ): Promise<number> {
     let queued = 0;
     while (queued < 32 * 1024 * 1024) {
       queued += burst.length;
       if (client.socket.write(burst)) continue;
-      const drained = await Promise.race([
-        nextEvent(client.socket, 'drain', 500).then(() => true),
-        delay(600).then(() => false),
-      ]).catch(() => false);
+      let drained = false;
+      const onDrain = (): void => {
+        drained = true;
+      };
+      client.socket.once('drain', onDrain);
+      await waitFor(() => drained || connection.bufferedAmount > cap, {
+        timeoutMs: 10_000,
+        what: 'a drain, or the server stopping to read',
+      });
+      client.socket.off('drain', onDrain);
       if (!drained) break;
     }
     return queued / ping.length;
@@ -214,7 +228,7 @@ describe('pings from a peer that does not read its pongs', () => {
       const sampler = setInterval(() => {
         highest = Math.max(highest, connection.bufferedAmount);
       }, 1);
-      const pings = await pingUntilStalled(client);
+      const pings = await pingUntilStalled(client, connection);
       clearInterval(sampler);
       highest = Math.max(highest, connection.bufferedAmount);
       // Reading stopped: the pings of one read past the cap (64 KiB at most) are still answered.
