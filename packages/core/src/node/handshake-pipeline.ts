@@ -32,6 +32,9 @@ import {
 import { runUpgradeHook } from './upgrade-hook.js';
 import { createSessionCompression } from './zlib-codec.js';
 
+/** The budget of every server that leaves `maxBufferedBytesTotal` unset. */
+const processSendBudget = new SendBudget(DEFAULT_MAX_BUFFERED_BYTES_TOTAL);
+
 /** What the pipeline needs of its server. */
 export interface HandshakeHost {
   readonly closing: boolean;
@@ -174,7 +177,10 @@ export class HandshakePipeline {
   }
 
   #sendBudget(): SendBudget | undefined {
-    const maxBytes = this.options.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_BYTES_TOTAL;
+    const maxBytes = this.options.maxBufferedBytesTotal;
+    // Left unset, every server of the process shares one budget, so that the bound holds for
+    // the process however many servers (adapter routes) it has; set, a server has its own.
+    if (maxBytes === undefined) return processSendBudget;
     return maxBytes > 0 ? new SendBudget(maxBytes) : undefined;
   }
 

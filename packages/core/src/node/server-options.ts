@@ -39,8 +39,8 @@ export interface ServerOptions extends ConnectionLimits {
   /** Total connections (503 beyond). */
   readonly maxConnections?: number | undefined;
   /**
-   * Bytes queued for all of this server's peers that do not read (256 MiB by default, 0 turns it
-   * off). `maxBufferedBytes` bounds each peer; past this sum, the peers holding most are closed
+   * Bytes queued for all the peers that do not read: 256 MiB for the whole process when left
+   * unset (every such server shares it), this server's own budget when set (0 turns it off). `maxBufferedBytes` bounds each peer; past this sum, the peers holding most are closed
    * at once with 1013 WSG_SEND_BUFFER_FULL, whatever their slowConsumerPolicy.
    */
   readonly maxBufferedBytesTotal?: number | undefined;
