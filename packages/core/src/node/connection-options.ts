@@ -76,7 +76,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /**
  * What a connection needs of its options, defaults applied. A server resolves them once and
- * shares them between its connections and their sessions (memory per idle connection). @internal
+ * shares them between its connections and their sessions (memory per idle connection); not part of any entry point.
  */
 export interface ConnectionSettings extends SessionOptions {
   readonly allocate: Allocate;
@@ -94,7 +94,7 @@ export interface ConnectionSettings extends SessionOptions {
   readonly topics?: TopicHub | undefined;
 }
 
-/** The settings of `options` (all but its subprotocol, extensions and compression). @internal */
+/** The settings of `options` (all but its subprotocol, extensions and compression); not part of any entry point. */
 export function resolveConnectionSettings(
   options: ConnectionOptions,
   sendBudget?: SendBudget,

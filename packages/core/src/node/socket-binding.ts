@@ -4,7 +4,7 @@ import type { WebSocketConnection } from './connection.js';
 /**
  * Where a socket keeps what owns it: a standalone server's pending handshake
  * (standalone-handshakes.ts), then its connection. One slot for both keeps every socket a field
- * smaller. @internal
+ * smaller. Not part of any entry point.
  */
 export const kSocketOwner = Symbol('wsgate.owner');
 
