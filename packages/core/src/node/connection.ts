@@ -188,14 +188,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     const isText = typeof data === 'string' ? options?.binary !== true : options?.binary === false;
     const buffered = this.#socket.writableLength + this.#pendingBytes;
     const verdict = sendVerdict(buffered, bytes.length, this.#settings);
-    if (verdict !== SendVerdict.send) {
-      if (verdict === SendVerdict.drop) this.emit('drop', bytes.length);
-      else {
-        const cap = this.#settings.maxBufferedBytes;
-        this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
-      }
-      return false;
-    }
+    if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, bytes.length);
     this.#session.send(bytes, isText);
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
   }
@@ -250,16 +243,19 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue !== ReadyState.open) return false;
     const buffered = this.#socket.writableLength + this.#pendingBytes;
     const verdict = sendVerdict(buffered, frameBytes, this.#settings);
-    if (verdict !== SendVerdict.send) {
-      if (verdict === SendVerdict.drop) this.emit('drop', frameBytes);
-      else {
-        const cap = this.#settings.maxBufferedBytes;
-        this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
-      }
-      return false;
-    }
+    if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, frameBytes);
     for (const part of parts) this.onTransmit(part);
     return true;
+  }
+
+  /** The slow-consumer policy's answer to a message that would pass `maxBufferedBytes`. */
+  #refuseSend(verdict: SendVerdict, buffered: number, bytes: number): false {
+    if (verdict === SendVerdict.drop) this.emit('drop', bytes);
+    else {
+      const cap = this.#settings.maxBufferedBytes;
+      this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
+    }
+    return false;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */
