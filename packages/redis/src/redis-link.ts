@@ -38,6 +38,7 @@ export class RedisLink {
   #commands: Client | undefined;
   #subscriber: Client | undefined;
   #running = false;
+  #reconnectPending = false;
 
   constructor(options: RedisLinkOptions, events: RedisLinkEvents) {
     this.#options = options;
@@ -163,9 +164,19 @@ export class RedisLink {
       if (!down) return;
       down = false;
       if (!this.#running) return;
-      if (role === 'subscriber') this.#events.resubscribed();
-      else this.#events.commandsBack();
+      if (role === 'commands') {
+        this.#events.commandsBack();
+        if (this.#reconnectPending) this.#announceReconnect();
+      } else if (this.#commands?.isReady === true) this.#announceReconnect();
+      // The layer above answers `reconnect` by reading history, a command: hold it until the
+      // commands connection is back too (after a restart the subscriber may win the race).
+      else this.#reconnectPending = true;
     });
+  }
+
+  #announceReconnect(): void {
+    this.#reconnectPending = false;
+    this.#events.resubscribed();
   }
 }
 
