@@ -10,26 +10,18 @@
  *   node run.mjs [--reps 3] [--duration 3] [--warmup 0.5] [--only id,id] [--servers id,id]
  *                [--idle-connections 10000] [--no-pin] [--profile]
  *   node run.mjs --render results/<date>.json     (rewrites README's results section only)
+ *   node run.mjs fanout [--help]                  (topics fan-out: fanout/run.mjs)
  *
  * --profile runs wsgate alone (or the servers of --servers), once per selected workload, under
  * `node --cpu-prof`, and prints where its time goes (profiles in .build/profiles/).
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg, release, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileC } from './lib/compile.mjs';
+import { machineInfo } from './lib/machine.mjs';
 import {
   commandExists,
   ephemeralPortCount,
@@ -51,6 +43,7 @@ import {
   summarize,
   targetsTable,
 } from './lib/report.mjs';
+import { snapshotPackages } from './lib/snapshot.mjs';
 import { formatSummary, summarizeProfile } from './profile.mjs';
 import { BASELINE, servers as registry, runsWorkload, SUBJECT } from './servers/index.mjs';
 import { adapterTargets, targets as coreTargets, workloads } from './workloads.mjs';
@@ -109,94 +102,7 @@ function parseOptions(argv) {
 // --- preparation --------------------------------------------------------------------------
 
 function buildLoadgen() {
-  mkdirSync(buildDir, { recursive: true });
-  if (
-    existsSync(loadgenBinary) &&
-    statSync(loadgenBinary).mtimeMs >= statSync(loadgenSource).mtimeMs
-  )
-    return;
-  const compiler = commandExists('cc') ? 'cc' : 'gcc';
-  const result = spawnSync(compiler, ['-O2', '-Wall', '-o', loadgenBinary, loadgenSource], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`building the load generator failed:\n${result.stderr}`);
-  console.error(`built ${loadgenBinary} with ${compiler} -O2`);
-}
-
-/**
- * Copies the ESM builds of the wsgate packages the servers load (core, adapters) into a `node_modules` folder of their
- * own, so that the whole run measures one build even if a package is rebuilt meanwhile (an
- * adapter's `import '@wsgate/core'` finds the copy beside it). Returns that folder and a hash of
- * core's build and of all of them.
- */
-/** The package's entry points (`.`, `./adapter`...), pointing into the copy of its ESM build. */
-function esmExports(name) {
-  const require = createRequire(import.meta.url);
-  const { exports } = require(`@wsgate/${name}/package.json`);
-  const entries = {};
-  for (const [subpath, target] of Object.entries(exports)) {
-    const file = target?.import?.default;
-    if (typeof file === 'string') entries[subpath] = file.replace('./dist/esm/', './');
-  }
-  return entries;
-}
-
-function snapshotPackages(names) {
-  const require = createRequire(import.meta.url);
-  const root = join(buildDir, 'packages', 'node_modules');
-  rmSync(join(buildDir, 'packages'), { recursive: true, force: true });
-  rmSync(join(buildDir, 'wsgate-core'), { recursive: true, force: true });
-  const all = createHash('sha256');
-  let coreHash = '';
-  for (const name of names) {
-    const source = join(dirname(require.resolve(`@wsgate/${name}/package.json`)), 'dist', 'esm');
-    if (!existsSync(join(source, 'index.js'))) {
-      throw new Error(`${source}/index.js is missing: build it first (npm run build)`);
-    }
-    const target = join(root, '@wsgate', name);
-    cpSync(source, target, { recursive: true, filter: (path) => !path.endsWith('.map') });
-    writeFileSync(
-      join(target, 'package.json'),
-      `${JSON.stringify({ name: `@wsgate/${name}`, type: 'module', exports: esmExports(name) })}\n`,
-    );
-    const hash = createHash('sha256');
-    const walk = (dir) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      )) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.js')) {
-          const bytes = readFileSync(path);
-          hash.update(entry.name).update(bytes);
-          all.update(`${name}/${entry.name}`).update(bytes);
-        }
-      }
-    };
-    walk(target);
-    if (name === 'core') coreHash = hash.digest('hex').slice(0, 12);
-  }
-  return { root, coreHash, packagesHash: all.digest('hex').slice(0, 12) };
-}
-
-function machineInfo() {
-  let cpuModel = 'unknown';
-  try {
-    cpuModel =
-      /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ??
-      cpuModel;
-  } catch {
-    // not Linux
-  }
-  return {
-    nproc: availableParallelism(),
-    cpuModel,
-    node: process.version,
-    kernel: release(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    loadBefore: loadavg().map((value) => value.toFixed(2)),
-    loadAfter: [],
-  };
+  compileC(loadgenSource, loadgenBinary);
 }
 
 /** Leaves out servers whose required packages do not resolve (e.g. bufferutil). */
@@ -357,7 +263,7 @@ async function main() {
   const { usable, notes } = availableServers(
     options.servers ?? (options.profile ? [SUBJECT] : undefined),
   );
-  const snapshot = snapshotPackages([
+  const snapshot = snapshotPackages(buildDir, [
     ...new Set(['core', ...usable.flatMap((entry) => entry.packages ?? [])]),
   ]);
   process.env.WSGATE_BENCH_PACKAGES = snapshot.root;
@@ -688,7 +594,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 try {
-  await main();
+  if (process.argv[2] === 'fanout') {
+    const fanout = await import('./fanout/run.mjs');
+    await fanout.main(process.argv.slice(3));
+  } else {
+    await main();
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -22,7 +22,7 @@ export function killAllStarted() {
   live.clear();
 }
 
-function track(child) {
+export function track(child) {
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
@@ -69,7 +69,7 @@ export function readRss(pid) {
  * Wraps a command so that it runs with the open-file limit raised to the hard limit and, when
  * `core` is given, pinned to that core. `exec` keeps the PID, so the PID we get is the program's.
  */
-function wrapped(command, args, core) {
+export function wrapped(command, args, core) {
   const pinned =
     core === undefined ? [command, ...args] : ['taskset', '-c', String(core), command, ...args];
   return ['sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...pinned]];

@@ -228,11 +228,17 @@ export function readmeSection(report, resultFile) {
 export const README_START = '<!-- bench:results:start -->';
 export const README_END = '<!-- bench:results:end -->';
 
-export function replaceSection(readme, section) {
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
+/** Replaces what lies between two markers of the README (appended with them when missing). */
+export function replaceSection(
+  readme,
+  section,
+  startMarker = README_START,
+  endMarker = README_END,
+) {
+  const start = readme.indexOf(startMarker);
+  const end = readme.indexOf(endMarker);
   if (start === -1 || end === -1 || end < start) {
-    return `${readme.trimEnd()}\n\n${README_START}\n${section}\n${README_END}\n`;
+    return `${readme.trimEnd()}\n\n${startMarker}\n${section}\n${endMarker}\n`;
   }
-  return `${readme.slice(0, start + README_START.length)}\n${section}\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + startMarker.length)}\n${section}\n${readme.slice(end)}`;
 }

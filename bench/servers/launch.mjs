@@ -1,6 +1,6 @@
 /**
  * Runs one server of the registry as its own process:
- *   node launch.mjs <file> --mode echo|broadcast
+ *   node launch.mjs <file> --mode echo|broadcast|fanout
  * Prints one JSON line `{"event":"listening",...}` on stdout once it listens. Over the IPC
  * channel (when the harness opened one) it answers `{ type: "memory" }` with the process's
  * memory after two full collections (start node with --expose-gc). SIGTERM exits cleanly, so
@@ -10,12 +10,12 @@ import { pathToFileURL } from 'node:url';
 
 const [file, ...rest] = process.argv.slice(2);
 if (file === undefined) {
-  console.error('usage: node launch.mjs <server file> [--mode echo|broadcast]');
+  console.error('usage: node launch.mjs <server file> [--mode echo|broadcast|fanout]');
   process.exit(2);
 }
 const modeIndex = rest.indexOf('--mode');
 const mode = modeIndex === -1 ? 'echo' : rest[modeIndex + 1];
-if (mode !== 'echo' && mode !== 'broadcast') {
+if (mode !== 'echo' && mode !== 'broadcast' && mode !== 'fanout') {
   console.error(`unknown mode ${mode}`);
   process.exit(2);
 }
