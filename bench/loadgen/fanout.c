@@ -599,6 +599,7 @@ int main(int argc, char **argv) {
     publish_more();
     poll_once(1);
   }
+  if (!measuring) die("the publisher's connection closed before the measured window");
   double seconds = now_s() - started;
   double cpu = self_cpu_s() - cpu0;
   printf("{\"event\":\"result\",\"seconds\":%.4f,\"subscribers\":%d,\"subscribersAtEnd\":%d,"
