@@ -8,8 +8,15 @@ import type {
   WebSocketConnection,
   WebSocketServer,
 } from '@wsgate/core';
-import { type EventOptions, EventServer, EventSocket } from '@wsgate/core/adapter';
+import {
+  type EventOptions,
+  EventServer,
+  EventSocket,
+  encodeEventMessage,
+  eventErrorMessage,
+} from '@wsgate/core/adapter';
 import { fromExceptionPayload } from './messages.js';
+import { inHandlerRun, noteRefusal, takeRefusal } from './topic-refusals.js';
 
 // --- types ------------------------------------------------------------------------------
 
@@ -44,10 +51,18 @@ export class WsgateClient extends EventSocket {
   /**
    * Sends `{ event, data }` as JSON. The `exception` event, which Nest's exception filters emit,
    * becomes the documented error message `{ event: 'error', data: { code, message, fix } }`.
+   * A handler that failed because a topic call did (`join('')`) reports that call's code.
    */
   override emit(event: string, data?: unknown): boolean {
     if (event !== 'exception') return super.emit(event, data);
     const error = fromExceptionPayload(data);
+    const refusal = error.code === 'WSG_INTERNAL_ERROR' ? takeRefusal() : undefined;
+    if (refusal !== undefined) {
+      // Topic codes close nothing (the catalogue's word): the connection stays open.
+      const message = `${refusal.title}${refusal.detail === undefined ? '' : ` (${refusal.detail})`}`;
+      const pattern = error.pattern === undefined ? {} : { pattern: error.pattern };
+      return this.send(eventErrorMessage(refusal.code, message, pattern));
+    }
     if (error.code === 'WSG_INTERNAL_ERROR') {
       this.logFailure(
         `a handler for ${JSON.stringify(error.pattern ?? 'unknown')} threw; Nest's WsExceptionsHandler logged it`,
@@ -62,12 +77,12 @@ export class WsgateClient extends EventSocket {
    * `presence` joins the topic's presence.
    */
   join(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
-    return this.connection.subscribe(topic, options);
+    return noteRefusal(() => this.connection.subscribe(topic, options));
   }
 
   /** Leaves a topic (and its presence). */
   leave(topic: string): Promise<void> {
-    return this.connection.unsubscribe(topic);
+    return noteRefusal(() => this.connection.unsubscribe(topic));
   }
 
   /** The topics this client has joined. */
@@ -98,7 +113,7 @@ export class WsgateClient extends EventSocket {
     data: unknown,
     pattern: string,
   ): unknown {
-    const invoked: unknown = callback(data, pattern);
+    const invoked: unknown = inHandlerRun(() => callback(data, pattern));
     let subscription: Subscription | undefined;
     const release = (): void => {
       if (subscription !== undefined) this.subscriptions.delete(subscription);
@@ -149,7 +164,7 @@ export class WsgateServer extends EventServer<WsgateClient> {
 
   /** Publishes raw data to a topic's subscribers, on every process of the `backplane`. */
   publish(topic: string, data: string | Uint8Array): Promise<TopicPosition> {
-    return this.core.publish(topic, data);
+    return noteRefusal(() => this.core.publish(topic, data));
   }
 
   /**
@@ -158,13 +173,14 @@ export class WsgateServer extends EventServer<WsgateClient> {
    */
   to(topic: string): { emit(event: string, data?: unknown): Promise<TopicPosition> } {
     return {
-      emit: (event, data) => this.core.publish(topic, JSON.stringify({ event, data })),
+      emit: (event, data) =>
+        noteRefusal(() => this.core.publish(topic, encodeEventMessage(event, data))),
     };
   }
 
   /** The members of the topic's presence, on every process. */
   presence(topic: string): Promise<readonly PresenceMember[]> {
-    return this.core.presence(topic);
+    return noteRefusal(() => this.core.presence(topic));
   }
 
   protected override createSocket(

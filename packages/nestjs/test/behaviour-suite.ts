@@ -35,7 +35,7 @@ export interface NestUnderTest {
   readonly websockets: typeof NestWebsockets;
   readonly testing: typeof NestTesting;
   readonly adapter: typeof Adapter;
-  readonly core: Pick<typeof Core, 'WsgateError'>;
+  readonly core: Pick<typeof Core, 'WsgateError' | 'MemoryBackplane'>;
   readonly major: number;
   /** For the app run as its own process: where its Nest resolves from, and the adapter build. */
   readonly process: { readonly packageDir: string; readonly adapterEntry: string };

@@ -7,12 +7,14 @@ import type {
   PresenceMember,
   TopicMessage,
   TopicPosition,
+  WsgateError,
 } from '@wsgate/core';
 import { assertTopicName, historyLimits, newEpoch } from '@wsgate/core/adapter';
-import type { RedisClientOptions } from 'redis';
+import type { RedisClientOptions, RedisClusterOptions } from 'redis';
+import { ClusterLink } from './cluster-link.js';
 import { decodeLive, parseData } from './envelope.js';
 import { DEFAULT_KEY_PREFIX, type TopicKeys, topicKeys } from './keys.js';
-import { RedisLink, unavailable } from './redis-link.js';
+import { type Link, RedisLink, unavailable } from './redis-link.js';
 import {
   historyScript,
   leaveScript,
@@ -27,6 +29,12 @@ export interface RedisBackplaneOptions {
   readonly url?: string;
   /** More node-redis client options (socket, TLS, credentials); `url` above wins over theirs. */
   readonly client?: RedisClientOptions;
+  /**
+   * A Redis Cluster instead of one server: node-redis's `createCluster` options, such as
+   * `{ rootNodes: [{ url: 'redis://10.0.0.1:6379' }], defaults: { password } }`. Live delivery
+   * then always uses sharded pub/sub. Not together with `url` or `client`.
+   */
+  readonly cluster?: RedisClusterOptions;
   /** Prefix of every key and channel (default `wsgate:`): several apps can share one Redis. */
   readonly keyPrefix?: string;
   readonly history?: HistoryOptions;
@@ -34,7 +42,10 @@ export interface RedisBackplaneOptions {
   readonly presenceTtlMs?: number;
   /** How long a topic's epoch and offset outlive its last use (default 24 h); then it starts a new epoch. */
   readonly topicTtlMs?: number;
-  /** Live delivery with SPUBLISH/SSUBSCRIBE (Redis 7 sharded pub/sub) instead of PUBLISH/SUBSCRIBE. */
+  /**
+   * Live delivery with SPUBLISH/SSUBSCRIBE (Redis 7 sharded pub/sub) instead of PUBLISH/SUBSCRIBE;
+   * always on with `cluster`.
+   */
   readonly shardedPubSub?: boolean;
   /** How long an operation waits for Redis's answer before it rejects (default 5 s). */
   readonly commandTimeoutMs?: number;
@@ -73,7 +84,7 @@ export class RedisBackplane implements Backplane {
   /** topic → client ID → data JSON, of the members this node joined: refreshed until they leave. */
   readonly #joined = new Map<string, Map<string, string>>();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
-  #link: RedisLink | undefined;
+  #link: Link | undefined;
   #listener: BackplaneListener = () => {};
   #refreshTimer: NodeJS.Timeout | undefined;
 
@@ -89,7 +100,18 @@ export class RedisBackplane implements Backplane {
       positive('topicTtlMs', options.topicTtlMs ?? DEFAULT_TOPIC_TTL_MS),
       this.#limits.maxAgeMs,
     );
-    this.#publishCommand = options.shardedPubSub === true ? 'SPUBLISH' : 'PUBLISH';
+    if (options.cluster !== undefined) {
+      if (options.url !== undefined || options.client !== undefined)
+        throw new TypeError(
+          'RedisBackplane: give either `cluster` (a Redis Cluster) or `url`/`client` (one Redis server), not both',
+        );
+      if (options.shardedPubSub === false)
+        throw new TypeError(
+          'RedisBackplane: a Redis Cluster needs sharded pub/sub, so that each topic lives on one shard; leave shardedPubSub out',
+        );
+    }
+    this.#publishCommand =
+      options.shardedPubSub === true || options.cluster !== undefined ? 'SPUBLISH' : 'PUBLISH';
     this.#commandTimeoutMs = positive(
       'commandTimeoutMs',
       options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -101,21 +123,26 @@ export class RedisBackplane implements Backplane {
     if (this.#state !== 'new') throw unavailable(`start() was already called (${this.#state})`);
     this.#state = 'starting';
     this.#listener = listener;
-    const link = new RedisLink(
-      {
-        url: this.#options.url ?? this.#options.client?.url ?? 'redis://127.0.0.1:6379',
-        client: this.#options.client,
-        commandTimeoutMs: this.#commandTimeoutMs,
-        sharded: this.#publishCommand === 'SPUBLISH',
-      },
-      {
-        live: (channel, raw) => this.#onLive(channel, raw),
-        lost: (error) => this.#emit({ type: 'error', error }),
-        resubscribed: () => this.#emit({ type: 'reconnect' }),
-        // A restarted Redis lost the members: put this node's back at once.
-        commandsBack: () => this.#refreshAll(),
-      },
-    );
+    const events = {
+      live: (channel: string, raw: Buffer) => this.#onLive(channel, raw),
+      lost: (error: WsgateError) => this.#emit({ type: 'error', error }),
+      resubscribed: () => this.#emit({ type: 'reconnect' }),
+      // A restarted Redis lost the members: put this node's back at once.
+      commandsBack: () => this.#refreshAll(),
+    };
+    const { cluster } = this.#options;
+    const link: Link =
+      cluster === undefined
+        ? new RedisLink(
+            {
+              url: this.#options.url ?? this.#options.client?.url ?? 'redis://127.0.0.1:6379',
+              client: this.#options.client,
+              commandTimeoutMs: this.#commandTimeoutMs,
+              sharded: this.#publishCommand === 'SPUBLISH',
+            },
+            events,
+          )
+        : new ClusterLink({ cluster, commandTimeoutMs: this.#commandTimeoutMs }, events);
     try {
       await link.connect();
     } catch (error) {
@@ -268,7 +295,7 @@ export class RedisBackplane implements Backplane {
     return topicKeys(this.#prefix, topic);
   }
 
-  #ready(): RedisLink {
+  #ready(): Link {
     if (this.#link === undefined || this.#state !== 'started')
       throw unavailable('the backplane is not started');
     return this.#link;

@@ -6,7 +6,21 @@ type Client = ReturnType<typeof createClient>;
 
 // Replies of RESP's blob string type ('$', 36) as Buffers: payloads are bytes, not UTF-8 text.
 // (RESP_TYPES.BLOB_STRING; the constant is not exported by every redis 5.x.)
-const BUFFERS = { typeMapping: { 36: Buffer } } as const;
+export const BUFFERS = { typeMapping: { 36: Buffer } } as const;
+
+/** What the backplane needs of Redis, on one server (RedisLink) or a cluster (ClusterLink). */
+export interface Link {
+  connect(): Promise<void>;
+  /** Runs a script (all of its keys in one slot) where its keys live. */
+  run(
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | Buffer)[],
+  ): Promise<unknown>;
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface RedisLinkOptions {
   readonly url: string;
@@ -32,7 +46,7 @@ export interface RedisLinkEvents {
  * mode for live messages. Every failure becomes a WsgateError WSG_BACKPLANE_UNAVAILABLE; node-redis
  * reconnects both by itself and resubscribes the channels before it reports the subscriber ready.
  */
-export class RedisLink {
+export class RedisLink implements Link {
   readonly #options: RedisLinkOptions;
   readonly #events: RedisLinkEvents;
   #commands: Client | undefined;
@@ -83,17 +97,12 @@ export class RedisLink {
   ): Promise<unknown> {
     const client = this.#commands;
     if (client === undefined || !client.isReady) throw unavailable('not connected to Redis');
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.#answer(client.sendCommand(['EVALSHA', script.sha1, ...tail], BUFFERS));
-    } catch (error) {
-      if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
-    }
-    try {
-      return await this.#answer(client.sendCommand(['EVAL', script.source, ...tail], BUFFERS));
-    } catch (error) {
-      throw unavailable(message(error), error);
-    }
+    return evalScript(
+      (command) => this.#answer(client.sendCommand(command, BUFFERS)),
+      script,
+      keys,
+      args,
+    );
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -140,14 +149,7 @@ export class RedisLink {
    * later, as any command sent before a connection broke may have.
    */
   #answer<T>(reply: Promise<T>): Promise<T> {
-    const ms = this.#options.commandTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-    });
-    // A late reply or failure of the abandoned command has nobody left to tell.
-    reply.catch(() => {});
-    return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+    return withinTimeout(reply, this.#options.commandTimeoutMs);
   }
 
   /** A listener on 'error' always: without one, node-redis's error event would crash the process. */
@@ -180,6 +182,40 @@ export class RedisLink {
   }
 }
 
+/**
+ * EVALSHA, then EVAL when Redis does not have the script (first use, or lost with a restart);
+ * every failure as WSG_BACKPLANE_UNAVAILABLE.
+ */
+export async function evalScript(
+  send: (command: (string | Buffer)[]) => Promise<unknown>,
+  script: Script,
+  keys: readonly string[],
+  args: readonly (string | Buffer)[],
+): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return await send(['EVALSHA', script.sha1, ...tail]);
+  } catch (error) {
+    if (!message(error).startsWith('NOSCRIPT')) throw unavailable(message(error), error);
+  }
+  try {
+    return await send(['EVAL', script.source, ...tail]);
+  } catch (error) {
+    throw unavailable(message(error), error);
+  }
+}
+
+/** The reply, or a rejection after `ms`; the command may still run later. */
+export function withinTimeout<T>(reply: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  // A late reply or failure of the abandoned command has nobody left to tell.
+  reply.catch(() => {});
+  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function unavailable(detail: string, cause?: unknown): WsgateError {
   return new WsgateError(
     'WSG_BACKPLANE_UNAVAILABLE',
@@ -187,13 +223,13 @@ export function unavailable(detail: string, cause?: unknown): WsgateError {
   );
 }
 
-function message(error: unknown): string {
+export function message(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return message(error.errors[0]);
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
 
 /** The URL without its password, for messages and logs. */
-function redact(url: string): string {
+export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -49,6 +49,8 @@ export {
 } from './raw-http.js';
 export type { ReceivedFrame } from './raw-websocket.js';
 export { openRawWebSocket, RawWebSocket } from './raw-websocket.js';
+export type { RedisCluster, RedisClusterOptions } from './redis-cluster.js';
+export { startRedisCluster } from './redis-cluster.js';
 export type { RedisServer } from './redis-server.js';
 export { freePort, startRedis } from './redis-server.js';
 export type { DecodedFrame, FrameFields, FrameOptions, LengthEncoding } from './wire/index.js';
