@@ -10,7 +10,10 @@ import { CHAT_CONNECTION_LIMITS, ChatRoom } from '@wsgate/demo-kit';
 import type { WsgateClient, WsgateGatewayOptions } from '@wsgate/nestjs';
 import { ChatTokenGuard } from './chat-token.guard.js';
 
-/** /chat: `join` {name} and `message` {text}, broadcast to the room (demo-kit's ChatRoom). */
+/**
+ * /chat: `join` {name}, `rename` {name} and `message` {text}, broadcast to the room (demo-kit's
+ * ChatRoom).
+ */
 @WebSocketGateway<WsgateGatewayOptions>({
   path: '/chat',
   handshakeGuards: [ChatTokenGuard],
@@ -26,6 +29,14 @@ export class ChatGateway implements OnGatewayDisconnect {
     @ConnectedSocket() client: WsgateClient,
   ) {
     return this.room.join(client.connection, data?.name);
+  }
+
+  @SubscribeMessage('rename')
+  rename(
+    @MessageBody() data: { name?: unknown } | undefined,
+    @ConnectedSocket() client: WsgateClient,
+  ) {
+    return this.room.rename(client.connection, data?.name);
   }
 
   @SubscribeMessage('message')

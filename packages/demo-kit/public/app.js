@@ -1,4 +1,4 @@
-// The demo page: a chat on /chat and a "what went wrong" panel. Plain browser JavaScript.
+// The demo page: a chat on /chat, a "what went wrong" panel and an echo. Plain browser JavaScript.
 (() => {
   const $ = (id) => document.getElementById(id);
   const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
@@ -29,40 +29,82 @@
     );
   }
 
+  // The name this page joined the room with (undefined until `welcome`): the form then renames.
+  let myName;
+
+  // Join (or Rename) only while /chat is open: a refused or closed chat cannot take a name.
+  function setChatOpen(open) {
+    $('join').disabled = !open;
+    $('text').disabled = !open || myName === undefined;
+    $('send').disabled = $('text').disabled;
+    $('reconnect').hidden = open || chat?.readyState === WebSocket.CONNECTING;
+  }
+
+  function setName(name) {
+    myName = name;
+    $('join').textContent = name === undefined ? 'Join' : 'Rename';
+    $('name-error').hidden = true;
+  }
+
+  function showNameError(message) {
+    $('name-error').textContent = message;
+    $('name-error').hidden = false;
+  }
+
+  function onChatEvent(name, data) {
+    if (name === 'welcome') {
+      setName(data.name);
+      setChatOpen(true);
+      showOnline(data.online);
+      addLine(`You joined as ${data.name}.`, 'notice');
+    } else if (name === 'joined') {
+      showOnline(data.online);
+      addLine(`${data.name} joined.`, 'notice');
+    } else if (name === 'renamed') {
+      showOnline(data.online);
+      if (data.from === myName) {
+        setName(data.to);
+        addLine(`You are now ${data.to}.`, 'notice');
+      } else {
+        addLine(`${data.from} is now ${data.to}.`, 'notice');
+      }
+    } else if (name === 'left') {
+      showOnline(data.online);
+      addLine(`${data.name} left.`, 'notice');
+    } else if (name === 'message') {
+      addLine(`${data.from}: ${data.text}`);
+    } else if (name === 'error' && data.about === 'name') {
+      showNameError(data.message);
+    } else if (name === 'error') {
+      addLine(`Error: ${data.message}`, 'error');
+    }
+  }
+
   function connectChat() {
     const id = attemptId();
     const started = performance.now();
     let opened = false;
     const path = chatToken ? `/chat?token=${encodeURIComponent(chatToken)}` : '/chat';
-    chat = new WebSocket(taggedUrl(path, id));
+    setName(undefined);
+    chat = new WebSocket(attemptTarget(path, id).url);
+    setChatOpen(false);
+    $('status').textContent = 'connecting to /chat…';
+    $('status').className = '';
     chat.addEventListener('open', () => {
       opened = true;
       $('status').textContent = 'connected to /chat';
       $('status').className = 'ok';
+      setChatOpen(true);
     });
     chat.addEventListener('message', (event) => {
       const { event: name, data } = JSON.parse(event.data);
-      if (name === 'welcome') {
-        showOnline(data.online);
-        $('text').disabled = false;
-        $('send').disabled = false;
-        addLine(`You joined as ${data.name}.`, 'notice');
-      } else if (name === 'joined') {
-        showOnline(data.online);
-        addLine(`${data.name} joined.`, 'notice');
-      } else if (name === 'left') {
-        showOnline(data.online);
-        addLine(`${data.name} left.`, 'notice');
-      } else if (name === 'message') {
-        addLine(`${data.from}: ${data.text}`);
-      } else if (name === 'error') {
-        addLine(`Error: ${data.message}`, 'error');
-      }
+      onChatEvent(name, data ?? {});
     });
     chat.addEventListener('close', (event) => {
       $('status').className = 'failed';
-      $('text').disabled = true;
-      $('send').disabled = true;
+      setName(undefined);
+      setChatOpen(false);
+      showOnline([]);
       if (!opened) {
         // The handshake itself failed (a refused Origin, DEMO_TOKEN...): the panel says why.
         $('status').textContent =
@@ -75,9 +117,14 @@
     });
   }
 
+  $('reconnect').addEventListener('click', () => connectChat());
+
   $('join-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    chat.send(JSON.stringify({ event: 'join', data: { name: $('name').value } }));
+    if (chat.readyState !== WebSocket.OPEN) return;
+    $('name-error').hidden = true;
+    const kind = myName === undefined ? 'join' : 'rename';
+    chat.send(JSON.stringify({ event: kind, data: { name: $('name').value } }));
   });
 
   $('message-form').addEventListener('submit', (event) => {
@@ -113,8 +160,19 @@
     return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   }
 
-  function taggedUrl(path, id) {
-    return `${wsBase}${path}${path.includes('?') ? '&' : '?'}wsgate_attempt=${id}`;
+  /**
+   * The URL of an attempt to `typed` (any text a person types), tagged with the attempt's id, and
+   * the path and query as sent. Throws a TypeError for text no URL can hold.
+   */
+  function attemptTarget(typed, id) {
+    const trimmed = typed.trim();
+    // RFC 6455 §3: a WebSocket URL has no fragment (the constructor throws on one), so a typed
+    // '#' is a character of the path or query. Spaces and the like are percent-encoded by URL.
+    const path = (trimmed.startsWith('/') ? trimmed : `/${trimmed}`).replaceAll('#', '%23');
+    const url = new URL(`${wsBase}${path}`);
+    const shown = `${url.pathname}${url.search}`;
+    url.search = `${url.search === '' ? '' : `${url.search}&`}wsgate_attempt=${id}`;
+    return { url: url.href, shown };
   }
 
   // Browsers hide a refused handshake's HTTP status from pages (they only report 1006). The
@@ -155,14 +213,27 @@
 
   $('try-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const raw = $('try-path').value;
-    const path = raw.startsWith('/') ? raw : `/${raw}`;
+    const typed = $('try-path').value;
     panelTurn++;
+    const id = attemptId();
+    let target;
+    let attempt;
+    try {
+      target = attemptTarget(typed, id);
+      attempt = new WebSocket(target.url);
+    } catch (error) {
+      showDiagnosis(
+        `could not try ${JSON.stringify(typed)}: the browser refused the URL (${error.message})`,
+        'none: no request was sent',
+        'The path does not make a valid WebSocket URL.',
+        'Type a path such as /echo, /chat or /chat?token=…',
+      );
+      return;
+    }
+    const path = target.shown;
     showDiagnosis(`connecting to ${path}…`, '', '', '');
     const started = performance.now();
-    const id = attemptId();
     let opened = false;
-    const attempt = new WebSocket(taggedUrl(path, id));
     // A server that never answers must not leave the panel waiting: give up, then explain.
     const giveUp = setTimeout(() => attempt.close(), ATTEMPT_TIMEOUT_MS);
     attempt.addEventListener('open', () => {
@@ -180,6 +251,36 @@
     attempt.addEventListener('close', (closeEvent) => {
       clearTimeout(giveUp);
       if (!opened) void explainFailure(path, id, closeEvent.code, started);
+    });
+  });
+
+  // One message to /echo and back, on a connection of its own.
+  $('echo-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = $('echo-text').value;
+    const id = attemptId();
+    const started = performance.now();
+    let opened = false;
+    let answered = false;
+    const echo = new WebSocket(attemptTarget('/echo', id).url);
+    $('echo-result').textContent = 'sending to /echo…';
+    const giveUp = setTimeout(() => echo.close(), ATTEMPT_TIMEOUT_MS);
+    echo.addEventListener('open', () => {
+      opened = true;
+      echo.send(text);
+    });
+    echo.addEventListener('message', (message) => {
+      answered = true;
+      $('echo-result').textContent = `/echo sent back: ${message.data}`;
+      echo.close(1000);
+    });
+    echo.addEventListener('close', (closeEvent) => {
+      clearTimeout(giveUp);
+      if (answered) return;
+      $('echo-result').textContent = opened
+        ? `/echo closed (close code ${closeEvent.code}) before sending it back`
+        : `could not connect to /echo (close code ${closeEvent.code}): see "What went wrong?"`;
+      if (!opened) void explainFailure('/echo', id, closeEvent.code, started);
     });
   });
 

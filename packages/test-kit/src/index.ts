@@ -12,6 +12,7 @@ export { describeBackplane } from './backplane-suite.js';
 export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js';
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
+export { demoPageSuite } from './demo-page-suite.js';
 export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';

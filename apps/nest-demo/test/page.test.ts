@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+import { demoPageSuite } from '@wsgate/test-kit';
+
+demoPageSuite('nest-demo', fileURLToPath(new URL('..', import.meta.url)));
