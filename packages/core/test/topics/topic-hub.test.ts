@@ -260,7 +260,10 @@ class FlakyBackplane implements Backplane {
   join(...args: Parameters<Backplane['join']>) {
     return this.inner.join(...args);
   }
-  leave(topic: string, clientId: string) {
+  /** Runs while a member leaves: what other nodes do during that round trip to the backplane. */
+  duringLeave: (() => Promise<unknown>) | undefined;
+  async leave(topic: string, clientId: string) {
+    await this.duringLeave?.();
     return this.inner.leave(topic, clientId);
   }
   members(topic: string) {
@@ -272,6 +275,24 @@ class FlakyBackplane implements Backplane {
 }
 
 describe('two servers on one backplane cluster', () => {
+  it('subscribing again (new presence data) misses nothing published meanwhile and repeats nothing', async () => {
+    const hub = new MemoryHub();
+    const flaky = new FlakyBackplane(hub);
+    const at = await node({ backplane: flaky });
+    const other = await node({ backplane: new MemoryBackplane({ hub }) });
+    const a = await client(at);
+    await a.connection.subscribe('room', { presence: 'Ada' });
+    for (let i = 1; i <= 3; i++) await other.server.publish('room', `m${i}`);
+    await waitFor(() => a.received.length === 3);
+    // Another node publishes while the old subscription's member leaves.
+    flaky.duringLeave = () => other.server.publish('room', 'm4');
+    await a.connection.subscribe('room', { presence: 'Bea' });
+    flaky.duringLeave = undefined;
+    await other.server.publish('room', 'm5');
+    await waitFor(() => a.received.some((m) => m.offset === 5));
+    expect(offsets(a.received)).toEqual([1, 2, 3, 4, 5]);
+    expect((await at.server.presence('room')).map((member) => member.data)).toEqual(['Bea']);
+  });
   it('fans out across nodes and shares presence, joined and left', async () => {
     const hub = new MemoryHub();
     const one = await node({ backplane: new MemoryBackplane({ hub }) });
