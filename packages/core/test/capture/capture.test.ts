@@ -9,8 +9,8 @@ import {
   encodeEnhancedPacketBlock,
   encodeInterfaceDescriptionBlock,
   encodeSectionHeaderBlock,
-  TcpFlow,
 } from '../../src/capture/pcapng.js';
+import { TcpFlow } from '../../src/capture/tcp-flow.js';
 import {
   connect,
   createCapture,
