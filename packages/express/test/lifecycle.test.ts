@@ -23,18 +23,35 @@ function hmrListener(server: Server): void {
 }
 
 /**
- * A proxy-like listener: it claims `/late`, answers after 50 ms and keeps the socket open for
- * 600 ms more, as a proxied connection would.
+ * A proxy-like listener: it claims `/late` and answers after 50 ms, as a proxied connection
+ * would, then keeps the socket open until `release()`, so that anything wsgate wrote over it
+ * later would still reach the client.
  */
-function lateListener(server: Server): void {
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
-    if (!request.url?.startsWith('/late')) return;
-    socket.on('error', () => {});
-    setTimeout(() => {
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nlate answer');
-      setTimeout(() => socket.end(), 600);
-    }, 50);
+function lateNeighbour(): {
+  readonly listen: (server: Server) => void;
+  readonly answered: Promise<void>;
+  readonly release: () => void;
+} {
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => {
+    answer = resolve;
   });
+  const sockets: Duplex[] = [];
+  return {
+    listen: (server) =>
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+        if (!request.url?.startsWith('/late')) return;
+        socket.on('error', () => {});
+        sockets.push(socket);
+        setTimeout(() => {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nlate answer', () => answer());
+        }, 50);
+      }),
+    answered,
+    release: () => {
+      for (const socket of sockets) socket.end();
+    },
+  };
 }
 
 /** A masked client text frame, as a browser would send it right behind the handshake. */
@@ -78,24 +95,39 @@ describe.each(flavours)('$name: beside other upgrade listeners', ({ express }) =
       '/echo',
       websocket(() => {}),
     );
-    const { port } = await serve(app, { unhandledUpgradeTimeoutMs: 300 }, { after: lateListener });
-    const late = await rawRequest(port, { path: '/late', timeoutMs: 5_000 });
-    expect(late.status).toBe(200);
-    expect(late.body).toBe('late answer');
-    expect(late.raw).not.toContain('WSG_');
+    const neighbour = lateNeighbour();
+    const { port } = await serve(
+      app,
+      { unhandledUpgradeTimeoutMs: 300 },
+      { after: neighbour.listen },
+    );
+    const answer = rawRequest(port, { path: '/late', timeoutMs: 5_000 });
+    await neighbour.answered;
+    // /unknown's grace period began after /late's: once it has its 404, /late's has run out.
     const unknown = await rawRequest(port, { path: '/unknown' });
     expect(unknown.status).toBe(404);
     expect(unknown.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
     expect(unknown.closedByServer).toBe(true);
+    neighbour.release();
+    const late = await answer;
+    expect(late.status).toBe(200);
+    expect(late.body).toBe('late answer');
+    expect(late.raw).not.toContain('WSG_');
   });
 
   it('leaves the requests skipUpgrade names to other listeners, even where the app would answer', async () => {
+    const neighbour = lateNeighbour();
     const { port } = await serve(
       spaApp(),
       { skipUpgrade: (request) => request.url?.startsWith('/late') === true },
-      { after: lateListener },
+      { after: neighbour.listen },
     );
-    const late = await rawRequest(port, { path: '/late/socket', timeoutMs: 5_000 });
+    const answer = rawRequest(port, { path: '/late/socket', timeoutMs: 5_000 });
+    await neighbour.answered;
+    // The app answers a later upgrade at once: it would have answered /late/socket by now.
+    expect((await rawRequest(port, { path: '/elsewhere' })).body).toContain('spa');
+    neighbour.release();
+    const late = await answer;
     expect(late.status).toBe(200);
     expect(late.body).toBe('late answer');
     expect(late.raw).not.toContain('spa');

@@ -297,10 +297,21 @@ describe.each(matrix)(
     });
 
     it('keeps the bytes that arrive while the middleware is still deciding', async () => {
+      // The middleware decides only once the second frame has reached the server's host, so
+      // that frame arrives while the upgrade is still in Koa's hands.
+      let entered!: () => void;
+      const middlewareEntered = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      let delivered!: () => void;
+      const secondDelivered = new Promise<void>((resolve) => {
+        delivered = resolve;
+      });
       running = await startApp(variant, variant.routing, {
         use: [
           async (_ctx, next) => {
-            await delay(100);
+            entered();
+            await secondDelivered;
             await next();
           },
         ],
@@ -315,7 +326,9 @@ describe.each(matrix)(
         const chunks: Buffer[] = [];
         socket.on('connect', () => {
           socket.write(Buffer.concat([Buffer.from(`${head}\r\n`), clientFrame(0x1, 'first')]));
-          setTimeout(() => socket.write(clientFrame(0x1, 'second')), 20);
+          void middlewareEntered.then(() =>
+            socket.write(clientFrame(0x1, 'second'), () => delivered()),
+          );
         });
         socket.on('data', (chunk) => {
           chunks.push(chunk);

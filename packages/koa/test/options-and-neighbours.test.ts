@@ -1,6 +1,5 @@
 import { RefusalJournal, type UpgradeRefusal } from '@wsgate/core';
 import {
-  delay,
   openRawWebSocket,
   openWs,
   rawRequest,
@@ -240,10 +239,14 @@ describe.each(matrix)('$koa with $routing: beside other upgrade listeners', (var
     };
   }
 
-  /** Opens /other, outlives wsgate's grace period, and checks the connection still works. */
-  async function useNeighbour(port: number): Promise<void> {
+  /**
+   * Opens /other, lets wsgate settle `later`, an upgrade sent after it, and checks the /other
+   * connection still works: whatever wsgate does about /other (its grace timer, armed first,
+   * or a refusal) it has done by the time it answers the later request.
+   */
+  async function useNeighbour(port: number, later: () => Promise<void>): Promise<void> {
     const theirs = await openWs(`ws://127.0.0.1:${port}/other`);
-    await delay(grace + 150);
+    await later();
     theirs.send('still theirs');
     expect((await wsNextMessage(theirs)).data.toString()).toBe('still theirs');
     const closed = wsClosed(theirs);
@@ -262,15 +265,18 @@ describe.each(matrix)('$koa with $routing: beside other upgrade listeners', (var
         },
       });
       if (order === 'after') running.http.on('upgrade', claimOther);
-      await useNeighbour(running.port);
-      const ours = await openWs(`ws://127.0.0.1:${running.port}/echo`);
+      const port = running.port;
+      // /nobody's 404 comes when its grace period ends, so after /other's, which began first.
+      await useNeighbour(port, async () => {
+        const nobody = await rawRequest(port, { path: '/nobody', timeoutMs: 3_000 });
+        expect(nobody.status).toBe(404);
+        expect(nobody.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
+        expect(nobody.closedByServer).toBe(true);
+      });
+      const ours = await openWs(`ws://127.0.0.1:${port}/echo`);
       ours.send('ours');
       expect((await wsNextMessage(ours)).data.toString()).toBe('ours');
       ours.close();
-      const nobody = await rawRequest(running.port, { path: '/nobody', timeoutMs: 3_000 });
-      expect(nobody.status).toBe(404);
-      expect(nobody.headers['x-wsgate-error']).toBe('WSG_PATH_NOT_FOUND');
-      expect(nobody.closedByServer).toBe(true);
     });
 
     it(`never writes over a neighbour registered ${order} wsgate that claimed the socket first, even when a middleware refused`, async () => {
@@ -289,10 +295,12 @@ describe.each(matrix)('$koa with $routing: beside other upgrade listeners', (var
         },
       });
       if (order === 'after') running.http.on('upgrade', claimOther);
-      await useNeighbour(running.port);
-      const refused = await rawRequest(running.port, { path: '/echo' });
-      expect(refused.status).toBe(403);
-      expect(refused.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+      const port = running.port;
+      await useNeighbour(port, async () => {
+        const refused = await rawRequest(port, { path: '/echo' });
+        expect(refused.status).toBe(403);
+        expect(refused.headers['x-wsgate-error']).toBe('WSG_FORBIDDEN');
+      });
     });
   }
 

@@ -21,7 +21,7 @@ import type {
 } from '@nestjs/websockets';
 import type * as Core from '@wsgate/core';
 import type { HandshakeRequest, LogEvent } from '@wsgate/core';
-import { rawRequest } from '@wsgate/test-kit';
+import { rawRequest, waitFor } from '@wsgate/test-kit';
 import { from, map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Adapter from '../src/index.js';
@@ -724,7 +724,11 @@ export function adapterBehaviourSuite(nest: NestUnderTest): void {
         const client = await connect(running.ws('/fragile?leave=fail'));
         await client.next();
         await finish(client);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // handleDisconnect runs once the server has seen the close, after the client's close.
+        await waitFor(
+          () => logs.some((event) => event.detail?.includes('handleDisconnect threw') === true),
+          { timeoutMs: 3_000, what: 'the handleDisconnect failure to be logged' },
+        );
         expect(logs).toContainEqual(
           expect.objectContaining({
             event: 'wsgate.connection.handler_failed',

@@ -13,10 +13,11 @@ export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js'
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
 export { demoPageSuite } from './demo-page-suite.js';
-export { demoBrowserSuite, demoContractSuite } from './demo-suite.js';
+export { demoBrowserSuite } from './demo-suite/browser.js';
+export { demoContractSuite } from './demo-suite/contract.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
-export { demoHostileSuite } from './hostile-suite.js';
+export { demoHostileSuite } from './hostile-suite/suite.js';
 export type { LiveMessage } from './live-client.js';
 export { LiveClient } from './live-client.js';
 export type { TcpServer } from './net.js';

@@ -4,13 +4,14 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@wsgate/test-kit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   encodeEnhancedPacketBlock,
   encodeInterfaceDescriptionBlock,
   encodeSectionHeaderBlock,
-  TcpFlow,
 } from '../../src/capture/pcapng.js';
+import { TcpFlow } from '../../src/capture/tcp-flow.js';
 import {
   connect,
   createCapture,
@@ -147,11 +148,22 @@ describe('capture', () => {
     const port = server.address()?.port as number;
     const file = join(dir, 'client.pcapng');
     await talk(`ws://127.0.0.1:${port}/`, { capture: { file } });
-    // The capture closes with the socket; give the file a moment to be flushed.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fields(file, port, 'websocket', ['websocket.opcode']).map(([opcode]) => opcode)).toEqual(
-      ['1', '1', '2', '2', '8', '8'],
-    );
+    // The capture closes with the socket, and its last writes reach the file after 'close'.
+    const opcodes = (): string[] => {
+      try {
+        return fields(file, port, 'websocket', ['websocket.opcode']).map(
+          ([opcode]) => opcode ?? '',
+        );
+      } catch {
+        return []; // A block still being written: tshark reads the file again on the next poll.
+      }
+    };
+    await waitFor(() => opcodes().length >= 6, {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+      what: 'the six WebSocket frames in the capture file',
+    });
+    expect(opcodes()).toEqual(['1', '1', '2', '2', '8', '8']);
   });
 
   it('keeps one TCP stream per connection when connections share a capture', async () => {

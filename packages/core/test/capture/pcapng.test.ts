@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { parseIpAddress } from '../../src/capture/ip-address.js';
 import {
   encodeEnhancedPacketBlock,
   encodeInterfaceDescriptionBlock,
   encodeSectionHeaderBlock,
-  encodeTcpPacket,
   enhancedPacketBlockLength,
-  MAX_SEGMENT_PAYLOAD_BYTES,
-  parseIpAddress,
-  TcpFlag,
-  TcpFlow,
 } from '../../src/capture/pcapng.js';
+import { MAX_SEGMENT_PAYLOAD_BYTES, TcpFlow } from '../../src/capture/tcp-flow.js';
+import { encodeTcpPacket, TcpFlag } from '../../src/capture/tcp-packet.js';
 import { hex, toHex } from '../helpers/bytes.js';
 
 /** One's complement sum of 16-bit words; a region with a correct checksum sums to 0xffff. */
