@@ -163,13 +163,15 @@ export class RedisLink implements Link {
       );
     });
     client.on('ready', () => {
-      if (!down) return;
+      const wasDown = down;
       down = false;
       if (!this.#running) return;
       if (role === 'commands') {
-        this.#events.commandsBack();
+        if (wasDown) this.#events.commandsBack();
+        // Also when this connection's loss was never reported (the subscriber noticed first).
         if (this.#reconnectPending) this.#announceReconnect();
-      } else if (this.#commands?.isReady === true) this.#announceReconnect();
+      } else if (!wasDown) return;
+      else if (this.#commands?.isReady === true) this.#announceReconnect();
       // The layer above answers `reconnect` by reading history, a command: hold it until the
       // commands connection is back too (after a restart the subscriber may win the race).
       else this.#reconnectPending = true;
