@@ -274,7 +274,9 @@ export class TopicHub implements BackplaneClient {
         return;
       }
     } else if (last !== undefined) {
-      this.#events.gap({ topic: message.topic, after: last, resumed: message });
+      // A new epoch (the backplane lost its history): its earlier messages come from history.
+      void this.#fill(message.topic, message);
+      return;
     }
     this.#deliver(topic, message);
   }
@@ -298,14 +300,25 @@ export class TopicHub implements BackplaneClient {
     const last = topic.last;
     if (last === undefined || topic.filling !== undefined) return;
     topic.filling = first === undefined ? [] : [first];
-    const result = await this.node.backplane.history(name, last).catch(() => undefined);
+    const backplane = this.node.backplane;
+    const result = await backplane.history(name, last).catch(() => undefined);
+    // History was lost (a new epoch): what the new epoch holds is all after the gap, so every
+    // node delivers it whole and in order, not just what arrives live after its reconnect.
+    const fresh =
+      result !== undefined && !result.recovered && result.position.epoch !== last.epoch
+        ? await backplane
+            .history(name, { offset: 0, epoch: result.position.epoch })
+            .catch(() => undefined)
+        : undefined;
     const kept = topic.filling ?? [];
     topic.filling = undefined;
     if (result?.recovered) {
       for (const message of result.messages) this.#deliver(topic, message);
     } else {
       topic.last = undefined;
-      this.#events.gap({ topic: name, after: last, resumed: kept[0] });
+      const resumed = fresh?.recovered ? fresh.messages[0] : undefined;
+      this.#events.gap({ topic: name, after: last, resumed: resumed ?? kept[0] });
+      if (fresh?.recovered) for (const message of fresh.messages) this.#deliver(topic, message);
     }
     for (const message of kept) {
       const current = topic.last;

@@ -334,6 +334,34 @@ describe('two servers on one backplane cluster', () => {
     expect(offsets(a.received)).toEqual([1, 2, 3, 4]);
   });
 
+  it('after the backplane lost a topic history (new epoch), delivers the new epoch whole, in order, with a gap event', async () => {
+    const hub = new MemoryHub();
+    const flaky = new FlakyBackplane(hub);
+    const one = await node({ backplane: flaky });
+    const two = await node({ backplane: new MemoryBackplane({ hub }) });
+    const a = await client(one);
+    await a.connection.subscribe('feed');
+    await two.server.publish('feed', 'old');
+    await waitFor(() => a.received.length === 1);
+    const gaps: unknown[] = [];
+    one.server.on('gap', (gap) => gaps.push(gap));
+    flaky.cut = true;
+    // What a restarted Redis does to a topic: its history and offsets are gone.
+    Object.assign(hub.existing('feed') as object, { epoch: 'restarted', offset: 0, history: [] });
+    await two.server.publish('feed', 'new 1');
+    await two.server.publish('feed', 'new 2');
+    flaky.reconnect();
+    await two.server.publish('feed', 'new 3');
+    await waitFor(() => a.received.length === 4);
+    expect(a.received.map((m) => [m.epoch === 'restarted', m.offset, m.data])).toEqual([
+      [false, 1, 'old'],
+      [true, 1, 'new 1'],
+      [true, 2, 'new 2'],
+      [true, 3, 'new 3'],
+    ]);
+    expect(gaps).toMatchObject([{ topic: 'feed', after: { offset: 1 }, resumed: { offset: 1 } }]);
+  });
+
   it('reports a gap history cannot fill, then delivers what comes', async () => {
     const hub = new MemoryHub();
     const flaky = new FlakyBackplane(hub);
