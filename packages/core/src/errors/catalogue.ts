@@ -288,6 +288,55 @@ const entries = {
         'subprotocols: [...] with requireSubprotocol: true refuses clients that offer none of them; the detail lists them.',
     },
   },
+  WSG_H2_PROTOCOL_MISSING: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: ':protocol',
+    title: 'An HTTP/2 CONNECT without :protocol is not a WebSocket',
+    cause:
+      'An HTTP/2 CONNECT request reached a WebSocket server without the :protocol pseudo-header: it asks for a TCP tunnel (RFC 9113 §8.5), not for a WebSocket, which RFC 8441 opens with an extended CONNECT carrying ":protocol: websocket".',
+    fix: 'Open WebSockets over HTTP/2 with an extended CONNECT: the pseudo-headers :method CONNECT, :protocol websocket, :scheme, :path and :authority, once the server has sent SETTINGS_ENABLE_CONNECT_PROTOCOL; or connect over HTTP/1.1.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+    setups: {
+      'HTTP/2 clients':
+        "Send :protocol websocket with the CONNECT (Node: session.request with those pseudo-headers), and wait for the server's SETTINGS to enable the connect protocol first.",
+      Proxies:
+        'A proxy that turns WebSockets into plain HTTP/2 CONNECT tunnels drops :protocol: let it forward extended CONNECT, or connect to the backend over HTTP/1.1.',
+    },
+  },
+  WSG_H2_PROTOCOL_UNSUPPORTED: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: ':protocol',
+    title: 'The extended CONNECT asks for another protocol than websocket',
+    cause:
+      'An HTTP/2 extended CONNECT (RFC 8441) named a :protocol other than websocket; this server only bootstraps WebSockets.',
+    fix: 'Send ":protocol: websocket" on the extended CONNECT, or take the other protocol to a server that speaks it.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+    setups: {
+      'HTTP/2 clients':
+        'The :protocol value is the Upgrade token of the protocol: websocket for WebSockets (RFC 8441 §5).',
+    },
+  },
+  WSG_H2_KEY_UNEXPECTED: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: 'Sec-WebSocket-Key',
+    title: 'Sec-WebSocket-Key has no place in an HTTP/2 WebSocket handshake',
+    cause:
+      'An HTTP/2 extended CONNECT carried Sec-WebSocket-Key or Sec-WebSocket-Accept: those belong to the HTTP/1.1 upgrade, and RFC 8441 §5 does not use them; a client that sends them mixes the two handshakes.',
+    fix: 'Leave Sec-WebSocket-Key and Sec-WebSocket-Accept out of the extended CONNECT; send them only with an HTTP/1.1 upgrade.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+    setups: {
+      'HTTP/2 clients':
+        'Build the extended CONNECT from :method, :protocol, :scheme, :path, :authority and Sec-WebSocket-Version: 13, plus Origin, Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when needed.',
+      Proxies:
+        "A proxy that translates an HTTP/1.1 upgrade into an HTTP/2 extended CONNECT must drop Sec-WebSocket-Key and answer the client's key itself.",
+    },
+  },
   WSG_REQUEST_MALFORMED: {
     kind: 'handshake',
     status: 400,

@@ -23,6 +23,7 @@ import {
   type SendOptions,
 } from './connection-options.js';
 import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
+import { remoteAddressOf, transportOf, type WebSocketTransport } from './h2-stream.js';
 import { ListenerTable } from './listener-table.js';
 import { TokenBucket } from './rate-limit.js';
 import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
@@ -108,7 +109,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** The peer's address, read from the socket when first asked (a system call saved per connection). */
   get remoteAddress(): string | undefined {
-    return (this.#socket as { remoteAddress?: string }).remoteAddress;
+    return remoteAddressOf(this.#socket);
+  }
+
+  /** What carries the connection: an HTTP/1.1 upgraded socket, or an HTTP/2 stream (RFC 8441). */
+  get transport(): WebSocketTransport {
+    return transportOf(this.#socket);
   }
 
   get readyState(): ReadyState {
