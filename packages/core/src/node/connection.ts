@@ -23,7 +23,7 @@ import {
   type SendOptions,
 } from './connection-options.js';
 import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
-import { remoteAddressOf, transportOf, type WebSocketTransport } from './h2-stream.js';
+import { abortSocket, remoteAddressOf, transportOf, type WebSocketTransport } from './h2-stream.js';
 import { ListenerTable } from './listener-table.js';
 import { TokenBucket } from './rate-limit.js';
 import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
@@ -304,7 +304,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void {
-    this.#socket.destroy();
+    abortSocket(this.#socket);
   }
 
   /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout, the server's send budget), without a handshake. */
@@ -312,7 +312,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#failure ??= new WsgateError(code, detail === undefined ? {} : { detail });
     this.#emitLog(code, detail);
-    this.#socket.destroy();
+    abortSocket(this.#socket);
   }
 
   /** @internal Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
@@ -452,7 +452,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.#readyStateValue = ReadyState.closing;
       this.#armCloseTimer();
     } else {
-      this.#socket.destroy();
+      abortSocket(this.#socket);
     }
   }
 

@@ -32,6 +32,25 @@ export function remoteAddressOf(socket: Duplex): string | undefined {
   return (socket as { remoteAddress?: string }).remoteAddress;
 }
 
+/** RST_STREAM's CANCEL (RFC 9113 §7), which RFC 8441 §5 uses as the TCP RST of a WebSocket. */
+const NGHTTP2_CANCEL = 0x8;
+
+/**
+ * Ends a WebSocket's carrier at once, without a closing handshake: a socket is destroyed, an
+ * HTTP/2 stream is reset with CANCEL (destroying it would send RST_STREAM with NO_ERROR, which
+ * a peer cannot tell from a normal end), and its session goes on.
+ */
+export function abortSocket(socket: Duplex): void {
+  if (isHttp2Stream(socket)) {
+    const stream = socket as unknown as { closed: boolean; close(code: number): void };
+    if (!stream.closed) {
+      stream.close(NGHTTP2_CANCEL);
+      return;
+    }
+  }
+  socket.destroy();
+}
+
 /** How long a refused stream may take to read our answer before it is reset. */
 const LINGER_MS = 2_000;
 

@@ -31,6 +31,11 @@ export async function startH2(options: ServerOptions = {}, attach = true): Promi
   const server = http2.createSecureServer({ cert, key, allowHTTP1: true });
   const wss = new WebSocketServer(options);
   if (attach) wss.attach(server);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -39,7 +44,9 @@ export async function startH2(options: ServerOptions = {}, attach = true): Promi
     port,
     close: async () => {
       await wss.close({ timeoutMs: 1_000 });
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.destroy();
+      await closed;
     },
   };
 }
