@@ -1128,6 +1128,21 @@ const entries = {
       TLS: 'A ws:// request that hangs on a TLS port: the doctor tries TLS on the same port and says to use wss:// if it answers.',
     },
   },
+  WSG_H2_CONNECT_PROTOCOL_DISABLED: {
+    kind: 'client',
+    title: 'The HTTP/2 server does not accept WebSockets',
+    cause:
+      "connect() was asked for HTTP/2, but the server's SETTINGS did not enable the extended CONNECT of RFC 8441 (SETTINGS_ENABLE_CONNECT_PROTOCOL): it serves no WebSockets over HTTP/2, or a proxy in front speaks HTTP/2 without them.",
+    fix: "Connect without the http2 option (an HTTP/1.1 upgrade), or attach a WebSocketServer to the server's http2 server, which enables the setting.",
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1, which every wsgate server accepts, so it does not report this; a client over HTTP/2 does.',
+    setups: {
+      'Node http2 servers':
+        'Attach the WebSocketServer with wss.attach(http2Server): it enables the setting for new sessions.',
+      Proxies:
+        'A proxy that terminates HTTP/2 must support RFC 8441 to pass WebSockets over it; otherwise connect over HTTP/1.1.',
+    },
+  },
   WSG_CONNECTION_RESET: {
     kind: 'client',
     title: 'Connection closed during the handshake',

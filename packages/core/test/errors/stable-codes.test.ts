@@ -40,6 +40,7 @@ const released: Readonly<Record<string, number | 'client' | 'server' | 'topic'>>
   WSG_H2_PROTOCOL_MISSING: 400,
   WSG_H2_PROTOCOL_UNSUPPORTED: 400,
   WSG_H2_KEY_UNEXPECTED: 400,
+  WSG_H2_CONNECT_PROTOCOL_DISABLED: 'client',
   WSG_FRAME_UNMASKED: 1002,
   WSG_FRAME_MASKED: 1002,
   WSG_FRAME_RSV_BITS: 1002,
