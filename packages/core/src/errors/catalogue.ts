@@ -297,7 +297,7 @@ const entries = {
       'An HTTP/2 CONNECT request reached a WebSocket server without the :protocol pseudo-header: it asks for a TCP tunnel (RFC 9113 §8.5), not for a WebSocket, which RFC 8441 opens with an extended CONNECT carrying ":protocol: websocket".',
     fix: 'Open WebSockets over HTTP/2 with an extended CONNECT: the pseudo-headers :method CONNECT, :protocol websocket, :scheme, :path and :authority, once the server has sent SETTINGS_ENABLE_CONNECT_PROTOCOL; or connect over HTTP/1.1.',
     doctor:
-      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
     setups: {
       'HTTP/2 clients':
         "Send :protocol websocket with the CONNECT (Node: session.request with those pseudo-headers), and wait for the server's SETTINGS to enable the connect protocol first.",
@@ -314,7 +314,7 @@ const entries = {
       'An HTTP/2 extended CONNECT (RFC 8441) named a :protocol other than websocket; this server only bootstraps WebSockets.',
     fix: 'Send ":protocol: websocket" on the extended CONNECT, or take the other protocol to a server that speaks it.',
     doctor:
-      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
     setups: {
       'HTTP/2 clients':
         'The :protocol value is the Upgrade token of the protocol: websocket for WebSockets (RFC 8441 §5).',
@@ -329,7 +329,7 @@ const entries = {
       'An HTTP/2 extended CONNECT carried Sec-WebSocket-Key or Sec-WebSocket-Accept: those belong to the HTTP/1.1 upgrade, and RFC 8441 §5 does not use them; a client that sends them mixes the two handshakes.',
     fix: 'Leave Sec-WebSocket-Key and Sec-WebSocket-Accept out of the extended CONNECT; send them only with an HTTP/1.1 upgrade.',
     doctor:
-      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; it names the code when a server answers with it.',
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
     setups: {
       'HTTP/2 clients':
         'Build the extended CONNECT from :method, :protocol, :scheme, :path, :authority and Sec-WebSocket-Version: 13, plus Origin, Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when needed.',
@@ -1135,7 +1135,7 @@ const entries = {
       "connect() was asked for HTTP/2, but the server's SETTINGS did not enable the extended CONNECT of RFC 8441 (SETTINGS_ENABLE_CONNECT_PROTOCOL): it serves no WebSockets over HTTP/2, or a proxy in front speaks HTTP/2 without them.",
     fix: "Connect without the http2 option (an HTTP/1.1 upgrade), or attach a WebSocketServer to the server's http2 server, which enables the setting.",
     doctor:
-      'The doctor opens WebSockets over HTTP/1.1, which every wsgate server accepts, so it does not report this; a client over HTTP/2 does.',
+      'The doctor opens WebSockets over HTTP/1.1 in its `upgrade` step, which every wsgate server accepts, so it does not report this; connect() with the http2 option does.',
     setups: {
       'Node http2 servers':
         'Attach the WebSocketServer with wss.attach(http2Server): it enables the setting for new sessions.',
