@@ -44,6 +44,7 @@ export type {
   SlowConsumerPolicy,
 } from './node/connection.js';
 export { ReadyState, WebSocketConnection } from './node/connection.js';
+export type { WebSocketTransport } from './node/h2-stream.js';
 export type { HandshakeRequest } from './node/handshake-request.js';
 export type { RefusalJournalOptions } from './node/refusal-journal.js';
 export { RefusalJournal } from './node/refusal-journal.js';

@@ -288,6 +288,55 @@ const entries = {
         'subprotocols: [...] with requireSubprotocol: true refuses clients that offer none of them; the detail lists them.',
     },
   },
+  WSG_H2_PROTOCOL_MISSING: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: ':protocol',
+    title: 'An HTTP/2 CONNECT without :protocol is not a WebSocket',
+    cause:
+      'An HTTP/2 CONNECT request reached a WebSocket server without the :protocol pseudo-header: it asks for a TCP tunnel (RFC 9113 §8.5), not for a WebSocket, which RFC 8441 opens with an extended CONNECT carrying ":protocol: websocket".',
+    fix: 'Open WebSockets over HTTP/2 with an extended CONNECT: the pseudo-headers :method CONNECT, :protocol websocket, :scheme, :path and :authority, once the server has sent SETTINGS_ENABLE_CONNECT_PROTOCOL; or connect over HTTP/1.1.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
+    setups: {
+      'HTTP/2 clients':
+        "Send :protocol websocket with the CONNECT (Node: session.request with those pseudo-headers), and wait for the server's SETTINGS to enable the connect protocol first.",
+      Proxies:
+        'A proxy that turns WebSockets into plain HTTP/2 CONNECT tunnels drops :protocol: let it forward extended CONNECT, or connect to the backend over HTTP/1.1.',
+    },
+  },
+  WSG_H2_PROTOCOL_UNSUPPORTED: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: ':protocol',
+    title: 'The extended CONNECT asks for another protocol than websocket',
+    cause:
+      'An HTTP/2 extended CONNECT (RFC 8441) named a :protocol other than websocket; this server only bootstraps WebSockets.',
+    fix: 'Send ":protocol: websocket" on the extended CONNECT, or take the other protocol to a server that speaks it.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
+    setups: {
+      'HTTP/2 clients':
+        'The :protocol value is the Upgrade token of the protocol: websocket for WebSockets (RFC 8441 §5).',
+    },
+  },
+  WSG_H2_KEY_UNEXPECTED: {
+    kind: 'handshake',
+    status: 400,
+    objectsTo: 'Sec-WebSocket-Key',
+    title: 'Sec-WebSocket-Key has no place in an HTTP/2 WebSocket handshake',
+    cause:
+      'An HTTP/2 extended CONNECT carried Sec-WebSocket-Key or Sec-WebSocket-Accept: those belong to the HTTP/1.1 upgrade, and RFC 8441 §5 does not use them; a client that sends them mixes the two handshakes.',
+    fix: 'Leave Sec-WebSocket-Key and Sec-WebSocket-Accept out of the extended CONNECT; send them only with an HTTP/1.1 upgrade.',
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 and never sends an HTTP/2 CONNECT, so it does not cause this; a server answering it anyway gets its 400 reported by the `upgrade` step as WSG_RESPONSE_REFUSED, with this code.',
+    setups: {
+      'HTTP/2 clients':
+        'Build the extended CONNECT from :method, :protocol, :scheme, :path, :authority and Sec-WebSocket-Version: 13, plus Origin, Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when needed.',
+      Proxies:
+        "A proxy that translates an HTTP/1.1 upgrade into an HTTP/2 extended CONNECT must drop Sec-WebSocket-Key and answer the client's key itself.",
+    },
+  },
   WSG_REQUEST_MALFORMED: {
     kind: 'handshake',
     status: 400,
@@ -1077,6 +1126,21 @@ const entries = {
       Firewalls:
         'Security groups and firewalls that drop rather than reject make connections hang: open the port.',
       TLS: 'A ws:// request that hangs on a TLS port: the doctor tries TLS on the same port and says to use wss:// if it answers.',
+    },
+  },
+  WSG_H2_CONNECT_PROTOCOL_DISABLED: {
+    kind: 'client',
+    title: 'The HTTP/2 server does not accept WebSockets',
+    cause:
+      "connect() was asked for HTTP/2, but the server's SETTINGS did not enable the extended CONNECT of RFC 8441 (SETTINGS_ENABLE_CONNECT_PROTOCOL): it serves no WebSockets over HTTP/2, or a proxy in front speaks HTTP/2 without them.",
+    fix: "Connect without the http2 option (an HTTP/1.1 upgrade), or attach a WebSocketServer to the server's http2 server, which enables the setting.",
+    doctor:
+      'The doctor opens WebSockets over HTTP/1.1 in its `upgrade` step, which every wsgate server accepts, so it does not report this; connect() with the http2 option does.',
+    setups: {
+      'Node http2 servers':
+        'Attach the WebSocketServer with wss.attach(http2Server): it enables the setting for new sessions.',
+      Proxies:
+        'A proxy that terminates HTTP/2 must support RFC 8441 to pass WebSockets over it; otherwise connect over HTTP/1.1.',
     },
   },
   WSG_CONNECTION_RESET: {

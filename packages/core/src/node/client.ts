@@ -1,3 +1,4 @@
+import type { ClientHttp2Session } from 'node:http2';
 import { connect as connectTcp, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ErrorCode } from '../errors/catalogue.js';
@@ -12,6 +13,7 @@ import {
   PERMESSAGE_DEFLATE,
 } from '../protocol/permessage-deflate.js';
 import { type CaptureSetting, captureFor } from './capture.js';
+import { connectOverHttp2 } from './client-h2.js';
 import { type ConnectionLimits, WebSocketConnection } from './connection.js';
 import { createSessionCompression } from './zlib-codec.js';
 
@@ -36,6 +38,13 @@ export interface ConnectOptions extends ConnectionLimits {
   readonly heartbeatIntervalMs?: number | undefined;
   /** Record this connection's traffic as pcapng (see `createCapture`); off by default. */
   readonly capture?: CaptureSetting | undefined;
+  /**
+   * Open the WebSocket as a stream of an HTTP/2 session (RFC 8441) instead of an HTTP/1.1
+   * upgrade: `true` opens a session for this connection alone (closed with it); a session from
+   * `http2.connect` carries several WebSockets, and stays the caller's to close. `capture` does
+   * not apply.
+   */
+  readonly http2?: boolean | ClientHttp2Session | undefined;
 }
 
 /** A parsed WebSocket URL (RFC 6455 §3); http(s) is accepted as ws(s). */
@@ -114,6 +123,8 @@ export function connect(
   } catch (error) {
     return Promise.reject(error);
   }
+  if (options.http2 !== undefined && options.http2 !== false)
+    return connectOverHttp2(target, options);
   const deflate = options.perMessageDeflate ?? true;
   const deflateOptions: DeflateOptions = typeof deflate === 'object' ? deflate : {};
   const key = generateClientKey();

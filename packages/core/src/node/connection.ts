@@ -23,6 +23,7 @@ import {
   type SendOptions,
 } from './connection-options.js';
 import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
+import { abortSocket, remoteAddressOf, transportOf, type WebSocketTransport } from './h2-stream.js';
 import { ListenerTable } from './listener-table.js';
 import { TokenBucket } from './rate-limit.js';
 import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
@@ -108,7 +109,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** The peer's address, read from the socket when first asked (a system call saved per connection). */
   get remoteAddress(): string | undefined {
-    return (this.#socket as { remoteAddress?: string }).remoteAddress;
+    return remoteAddressOf(this.#socket);
+  }
+
+  /** What carries the connection: an HTTP/1.1 upgraded socket, or an HTTP/2 stream (RFC 8441). */
+  get transport(): WebSocketTransport {
+    return transportOf(this.#socket);
   }
 
   get readyState(): ReadyState {
@@ -300,7 +306,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void {
-    this.#socket.destroy();
+    abortSocket(this.#socket);
   }
 
   /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout, the server's send budget), without a handshake. */
@@ -308,7 +314,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#failure ??= new WsgateError(code, detail === undefined ? {} : { detail });
     this.#emitLog(code, detail);
-    this.#socket.destroy();
+    abortSocket(this.#socket);
   }
 
   /** @internal Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
@@ -448,7 +454,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.#readyStateValue = ReadyState.closing;
       this.#armCloseTimer();
     } else {
-      this.#socket.destroy();
+      abortSocket(this.#socket);
     }
   }
 

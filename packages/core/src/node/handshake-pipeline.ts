@@ -1,12 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { HandshakeCode } from '../errors/catalogue.js';
-import {
-  type HandshakeOutcome,
-  type HandshakePolicy,
-  serializeAcceptResponse,
-  validateUpgradeRequest,
-} from '../protocol/handshake-server.js';
+import type { HandshakePolicy } from '../protocol/handshake-server.js';
 import {
   createDeflateNegotiator,
   type DeflateAgreement,
@@ -21,6 +16,11 @@ import {
   resolveConnectionSettings,
   WebSocketConnection,
 } from './connection.js';
+import {
+  type AnyHandshakeOutcome,
+  validateHandshake,
+  writeAcceptAnswer,
+} from './handshake-accept.js';
 import { refuseFailedHook } from './handshake-refusal.js';
 import type { HandshakeRequest } from './handshake-request.js';
 import { SendBudget } from './send-budget.js';
@@ -63,8 +63,9 @@ function startConnection(connection: WebSocketConnection, head: Uint8Array): voi
 
 /**
  * The steps of a handshake once its request head is read, wherever it came from (a standalone
- * server, an attached http server, an adapter): RFC 6455 §4.2.1 checks and negotiation, the
- * connection limits, the application's hook, then the 101 and the connection.
+ * server, an attached http server, an adapter, an HTTP/2 stream): RFC 6455 §4.2.1 (or RFC 8441)
+ * checks and negotiation, the connection limits, the application's hook, then the 101 (or 200)
+ * and the connection.
  */
 export class HandshakePipeline {
   readonly #policy: HandshakePolicy<DeflateAgreement>;
@@ -101,17 +102,18 @@ export class HandshakePipeline {
     // Until a connection or a refusal owns the socket (the hook may take a while), a client that
     // resets must not raise an 'error' nobody listens to: that would end the process.
     socket.on('error', destroyOnError);
-    if (options.capture !== undefined)
+    // A capture records TCP connections; an HTTP/2 stream is a part of one, not recorded.
+    if (options.capture !== undefined && request.transport !== 'h2')
       captureFor(owner, options.capture)?.trackUpgrade(request, socket, head);
     if (host.closing) {
       host.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
       return undefined;
     }
-    let outcome: HandshakeOutcome<DeflateAgreement>;
+    let outcome: AnyHandshakeOutcome<DeflateAgreement>;
     try {
       // The origin and subprotocol policies may be application functions: one that throws is a
       // failed hook (500, logged), not an unhandled rejection that ends the process.
-      outcome = validateUpgradeRequest(request, this.#policy);
+      outcome = validateHandshake(request, this.#policy);
     } catch (error) {
       refuseFailedHook(options, request, socket, error);
       return undefined;
@@ -142,15 +144,13 @@ export class HandshakePipeline {
         host.refuse(request, socket, 'WSG_SERVER_SHUTTING_DOWN');
         return undefined;
       }
-      let accept: string;
       try {
-        accept = serializeAcceptResponse(outcome, upgradeOptions.headers);
+        writeAcceptAnswer(socket, outcome, upgradeOptions.headers);
       } catch (error) {
         // Only an extra header that cannot be written (RFC 9110 §5.5) makes it throw.
         host.refuse(request, socket, 'WSG_RESPONSE_HEADER_INVALID', (error as Error).message);
         return undefined;
       }
-      socket.write(accept);
       connection = new WebSocketConnection(
         socket,
         {

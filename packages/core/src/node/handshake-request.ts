@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { HttpRequestHead } from '../protocol/http-head.js';
+import { remoteAddressOf, type WebSocketTransport } from './h2-stream.js';
 
 /** An opening handshake request, the same whether Node's http parsed it or wsgate did. */
 export interface HandshakeRequest {
@@ -15,6 +17,12 @@ export interface HandshakeRequest {
   readonly remoteAddress: string | undefined;
   /** Node's request, when the handshake came through an http server. */
   readonly incoming: IncomingMessage | undefined;
+  /**
+   * How the WebSocket is being opened: an HTTP/1.1 upgrade (RFC 6455), or an extended CONNECT
+   * on an HTTP/2 stream (RFC 8441), whose headers then include the pseudo-headers (":path",
+   * ":protocol"...) and a `host` taken from ":authority". Left out, HTTP/1.1.
+   */
+  readonly transport?: WebSocketTransport;
 }
 
 /**
@@ -32,6 +40,7 @@ class ParsedHandshakeRequest implements HandshakeRequest {
     readonly headers: Readonly<Record<string, string | string[] | undefined>>,
     private readonly socket: { readonly remoteAddress?: string | undefined } | undefined,
     readonly incoming: IncomingMessage | undefined,
+    readonly transport: WebSocketTransport = 'http/1.1',
   ) {
     const queryStart = url.indexOf('?');
     this.path = queryStart === -1 ? url : url.slice(0, queryStart);
@@ -93,5 +102,38 @@ export function fromRequestHead(
     head.headers,
     socket,
     undefined,
+  );
+}
+
+/** The peer of an HTTP/2 stream: the connection its session runs on, asked when needed. */
+class StreamPeer {
+  constructor(private readonly stream: ServerHttp2Stream) {}
+  get remoteAddress(): string | undefined {
+    return remoteAddressOf(this.stream);
+  }
+}
+
+/**
+ * An extended CONNECT (RFC 8441) as a handshake request: the method and target from ":method" and
+ * ":path", and a `host` from ":authority" (RFC 9113 §8.3.1), so that applications read requests
+ * alike whatever the HTTP version.
+ */
+export function fromHttp2Stream(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): HandshakeRequest {
+  const authority = headers[':authority'];
+  const withHost =
+    headers.host === undefined && typeof authority === 'string'
+      ? { ...headers, host: authority }
+      : { ...headers };
+  return new ParsedHandshakeRequest(
+    String(headers[':method'] ?? 'CONNECT'),
+    String(headers[':path'] ?? '/'),
+    '2.0',
+    withHost,
+    new StreamPeer(stream),
+    undefined,
+    'h2',
   );
 }

@@ -9,6 +9,7 @@ import {
   statusText,
 } from '../errors/http-refusal.js';
 import { invalidFieldReason } from '../protocol/http-field.js';
+import { answerOnStream, isServerHttp2Stream } from './h2-stream.js';
 
 /** How long a refused socket may take to read our answer before it is destroyed. */
 const LINGER_MS = 2_000;
@@ -42,6 +43,11 @@ export function writeRefusal(
 }
 
 export function writeBuiltRefusal(socket: Duplex, refusal: HttpRefusal): void {
+  // RFC 8441: over HTTP/2 the same status, headers and body, as a HEADERS frame and DATA.
+  if (isServerHttp2Stream(socket)) {
+    answerOnStream(socket, refusal.status, refusal.headers, refusal.body);
+    return;
+  }
   endWith(socket, serializeRefusal(refusal));
 }
 
@@ -63,6 +69,10 @@ export function writeHttpResponse(
       : `the status ${String(status).slice(0, 20)} is not a three-digit number`;
   if (fault !== undefined) {
     writeRefusal(socket, 'WSG_RESPONSE_HEADER_INVALID', { detail: fault });
+    return;
+  }
+  if (isServerHttp2Stream(socket)) {
+    answerOnStream(socket, status, headers, body);
     return;
   }
   const bodyBytes =

@@ -19,6 +19,7 @@ import { type PublishOptions, TopicHub } from '../topics/topic-hub.js';
 import { Admission } from './admission.js';
 import { captureFor } from './capture.js';
 import type { WebSocketConnection } from './connection.js';
+import { type AnyHttp2Server, attachToHttp2, isHttp2Server } from './h2-attach.js';
 import { HandshakePipeline } from './handshake-pipeline.js';
 import { refuseFailedHook, refuseHandshake } from './handshake-refusal.js';
 import {
@@ -196,9 +197,17 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
    * Serves upgrades of an http/https server on the paths of the `path` option. An upgrade for
    * another path gets 404, at once when no other upgrade listener exists, else after
    * `unhandledUpgradeTimeoutMs` if no other listener answered it. Returns a function that detaches.
+   *
+   * An HTTP/2 server (`http2.createSecureServer`, or `http2.createServer` for h2c) also gets
+   * WebSockets over HTTP/2 streams (RFC 8441), and HTTP/1.1 upgrades when made with `allowHTTP1`.
    */
-  attach(server: HttpServer): () => void {
-    const stopLimitingHeads = limitHeadsOf(server, this.options);
+  attach(server: HttpServer | HttpsServer | AnyHttp2Server): () => void {
+    // An HTTP/2 server gets no request-head deadline: its guard would time HTTP/2 sessions,
+    // which send no HTTP/1 head, and its 'request' listener would turn on Node's compatibility API.
+    const detachMore = isHttp2Server(server)
+      ? attachToHttp2(server, this)
+      : limitHeadsOf(server, this.options);
+    const http = server as HttpServer;
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       requestHeadArrived(socket);
       const handshake = fromIncomingMessage(request);
@@ -208,12 +217,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         void this.#pipeline.run(handshake, socket, head, {}, this);
         return;
       }
-      this.refuseUnhandled(server, handshake, socket);
+      this.refuseUnhandled(http, handshake, socket);
     };
-    server.on('upgrade', onUpgrade);
+    http.on('upgrade', onUpgrade);
     return () => {
-      server.off('upgrade', onUpgrade);
-      stopLimitingHeads();
+      http.off('upgrade', onUpgrade);
+      detachMore();
     };
   }
 

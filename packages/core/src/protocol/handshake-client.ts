@@ -105,6 +105,21 @@ export function validateServerResponse(
       detail: `expected Sec-WebSocket-Accept ${expectedAccept}, got ${accept === undefined ? 'none' : accept.slice(0, 64)}`,
     };
   }
+  return validateAgreement(response.headers, expected);
+}
+
+/**
+ * Checks what the server agreed to (RFC 6455 §4.1 items 5-6): a subprotocol and extensions the
+ * client offered. The same over HTTP/2 (RFC 8441 §5), where the answer is a 200.
+ */
+export function validateAgreement(
+  headers: Readonly<Record<string, string | undefined>>,
+  expected: {
+    readonly subprotocols?: readonly string[] | undefined;
+    readonly extensionNames?: readonly string[] | undefined;
+  },
+): ServerResponseOutcome {
+  const response = { headers };
   const subprotocol = response.headers['sec-websocket-protocol']?.trim();
   if (subprotocol !== undefined && !(expected.subprotocols ?? []).includes(subprotocol)) {
     return {

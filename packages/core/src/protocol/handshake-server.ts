@@ -59,7 +59,7 @@ export type HandshakeOutcome<Agreement = unknown> =
     }
   | { readonly accepted: false; readonly code: HandshakeCode; readonly detail: string };
 
-function header(request: UpgradeRequest, name: string): string | undefined {
+function header(request: Pick<UpgradeRequest, 'headers'>, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
@@ -157,6 +157,30 @@ export function validateUpgradeRequest<Agreement = unknown>(
   if (!isValidClientKey(trimmedKey)) {
     return refuse('WSG_KEY_INVALID', `Sec-WebSocket-Key: ${key.slice(0, 64)}`);
   }
+  const negotiated = negotiateHandshake(request, policy);
+  if (!negotiated.accepted) return negotiated;
+  return { ...negotiated, acceptKey: (policy.acceptKey ?? computeAcceptKey)(trimmedKey) };
+}
+
+/** What both handshakes (RFC 6455 over HTTP/1.1, RFC 8441 over HTTP/2) agree on alike. */
+export type NegotiationOutcome<Agreement = unknown> =
+  | {
+      readonly accepted: true;
+      readonly subprotocol: string | undefined;
+      readonly extension: Agreement | undefined;
+      /** Sec-WebSocket-Extensions value of the answer, if an extension was accepted. */
+      readonly extensionsHeader: string | undefined;
+    }
+  | { readonly accepted: false; readonly code: HandshakeCode; readonly detail: string };
+
+/**
+ * The checks and choices that do not depend on the HTTP version (RFC 6455 §4.2.1 items 8-10,
+ * RFC 8441 §5): Origin, the subprotocol and the extensions.
+ */
+export function negotiateHandshake<Agreement = unknown>(
+  request: Pick<UpgradeRequest, 'headers'>,
+  policy: HandshakePolicy<Agreement> = {},
+): NegotiationOutcome<Agreement> {
   const origin = header(request, 'origin');
   if (policy.origins !== undefined) {
     if (origin === undefined) {
@@ -206,13 +230,7 @@ export function validateUpgradeRequest<Agreement = unknown>(
       extensionsHeader = formatExtension(negotiated.response);
     }
   }
-  return {
-    accepted: true,
-    acceptKey: (policy.acceptKey ?? computeAcceptKey)(trimmedKey),
-    subprotocol,
-    extension,
-    extensionsHeader,
-  };
+  return { accepted: true, subprotocol, extension, extensionsHeader };
 }
 
 /**

@@ -26,15 +26,23 @@ export type { Allocate, FrameOptions } from './frame-serializer.js';
 export { encodeFrame } from './frame-serializer.js';
 export type { ClientRequestOptions, ServerResponseOutcome } from './handshake-client.js';
 export { serializeClientRequest, validateServerResponse } from './handshake-client.js';
+export type { ExtendedConnectOutcome } from './handshake-h2.js';
+export {
+  extendedConnectResponseHeaders,
+  SETTINGS_ENABLE_CONNECT_PROTOCOL,
+  validateExtendedConnect,
+} from './handshake-h2.js';
 export type {
   ExtensionNegotiator,
   HandshakeOutcome,
   HandshakePolicy,
+  NegotiationOutcome,
   OriginPolicy,
   SubprotocolPolicy,
   UpgradeRequest,
 } from './handshake-server.js';
 export {
+  negotiateHandshake,
   normalizeOrigin,
   serializeAcceptResponse,
   validateUpgradeRequest,

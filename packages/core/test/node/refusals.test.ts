@@ -817,6 +817,9 @@ describe('catalogue coverage', () => {
       WSG_REQUEST_REFUSED: 'packages/test-kit framework-answers, run by every adapter',
       WSG_UPGRADE_NOT_HANDLED: 'packages/test-kit framework-answers, run by every adapter',
       WSG_ATTEMPT_UNKNOWN: 'refusal-journal.test.ts (the lookup of an unknown attempt)',
+      WSG_H2_PROTOCOL_MISSING: 'test/h2/refusals-h2.test.ts (an HTTP/2 CONNECT without :protocol)',
+      WSG_H2_PROTOCOL_UNSUPPORTED: 'test/h2/refusals-h2.test.ts (:protocol other than websocket)',
+      WSG_H2_KEY_UNEXPECTED: 'test/h2/refusals-h2.test.ts (Sec-WebSocket-Key over HTTP/2)',
     };
     const handshakeCodes = errorCodes.filter((code) => catalogue[code].kind === 'handshake');
     expect(
