@@ -55,8 +55,8 @@ export class WebSocketSession {
   private readonly options: SessionOptions;
   private readonly compression: SessionCompression | undefined;
   private readonly parser: FrameParser;
-  /** The data frames joined into messages. */
-  private readonly message: MessageAssembler;
+  /** Joins data frames into messages; made with the first one (memory per idle connection). */
+  private message: MessageAssembler | undefined;
 
   private stateValue: SessionState = SessionState.open;
   private closeSentValue = false;
@@ -78,7 +78,6 @@ export class WebSocketSession {
     this.options = options;
     this.compression = compression;
     this.parser = new FrameParser(this);
-    this.message = new MessageAssembler(this, handler, this.parser, options, compression);
   }
 
   /** Pieces come still masked: those of a long message are unmasked while they are joined. */
@@ -143,7 +142,7 @@ export class WebSocketSession {
   receiveEof(): void {
     this.parser.stop();
     this.stateValue = SessionState.closed;
-    this.message.release();
+    this.message?.release();
   }
 
   onFrameLengthInvalid(): void {
@@ -193,6 +192,13 @@ export class WebSocketSession {
       return true;
     }
     if (opcode > Opcode.binary) return this.fail('WSG_FRAME_OPCODE_UNKNOWN', `opcode ${opcode}`);
+    this.message ??= new MessageAssembler(
+      this,
+      this.handler,
+      this.parser,
+      this.options,
+      this.compression,
+    );
     return this.message.onFrameHeader(header);
   }
 
@@ -207,7 +213,7 @@ export class WebSocketSession {
       this.controlLength += piece.length;
       return last ? this.handleControlFrame(control.subarray(0, this.controlLength)) : true;
     }
-    return this.message.onFramePayload(piece, last, maskKey, maskPhase);
+    return (this.message as MessageAssembler).onFramePayload(piece, last, maskKey, maskPhase);
   }
 
   /** A control frame's payload in a buffer of its own (a Buffer's slice() would be a view). */
@@ -233,7 +239,7 @@ export class WebSocketSession {
     this.closeCodeValue = close.code;
     this.closeReasonValue = close.reason;
     this.parser.stop();
-    this.message.release();
+    this.message?.release();
     // RFC 6455 §5.5.1: answer a close with a close, echoing its code.
     if (!this.closeSentValue) this.sendCloseFrame(close.code, '');
     this.stateValue = SessionState.closed;
@@ -290,7 +296,7 @@ export class WebSocketSession {
   fail(code: ClosingCode, detail: string): false {
     if (this.stateValue === SessionState.closed) return false;
     this.parser.stop();
-    this.message.release();
+    this.message?.release();
     if (!this.closeSentValue) this.sendCloseFrame(closeCodeFor(code), closeReasonFor(code));
     this.stateValue = SessionState.closed;
     this.handler.onFailure(code, detail);
