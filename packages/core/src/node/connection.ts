@@ -2,18 +2,18 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
-import { logEventFor, logEventForException } from '../errors/log-event.js';
-import { WsgateError } from '../errors/wsgate-error.js';
 import { CloseCode, checkCloseArguments } from '../protocol/close.js';
 import { SessionState, WebSocketSession } from '../protocol/session.js';
 import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
-import type {
-  PublishOptions,
-  Subscribed,
-  SubscribeOptions,
-  TopicHub,
-} from '../topics/topic-hub.js';
-import { closeOutcome } from './close-outcome.js';
+import type { PublishOptions, Subscribed, SubscribeOptions } from '../topics/topic-hub.js';
+import { ConnectionEnding } from './connection-ending.js';
+import {
+  emitSafely,
+  handlerFailed,
+  refuseSend,
+  toBuffer,
+  whenDrained,
+} from './connection-events.js';
 import {
   type ConnectionEvents,
   type ConnectionOptions,
@@ -22,13 +22,14 @@ import {
   resolveConnectionSettings,
   type SendOptions,
 } from './connection-options.js';
-import { flushAtEndOfTick, startCloseTimer, startIdleTimer } from './connection-timers.js';
+import { startIdleTimer } from './connection-timers.js';
+import { topicHubOf } from './connection-topics.js';
 import { abortSocket, remoteAddressOf, transportOf, type WebSocketTransport } from './h2-stream.js';
 import { ListenerTable } from './listener-table.js';
+import { OutgoingFrames } from './outgoing-frames.js';
 import { TokenBucket } from './rate-limit.js';
 import { messageBytes, SendVerdict, sendVerdict } from './send-queue.js';
 import { bindSocket, type OwnedSocket, socketOnData, unbindSocket } from './socket-binding.js';
-import { writeBatch } from './write-batch.js';
 
 export type {
   ConnectionEvents,
@@ -47,10 +48,6 @@ export {
 } from './connection-options.js';
 export { kSocketOwner } from './socket-binding.js';
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
 /** One WebSocket connection over a Node stream: moves bytes between the socket and the session. */
 export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** The subprotocol agreed in the handshake, or "". */
@@ -64,16 +61,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   readonly #session: WebSocketSession;
   readonly #settings: ConnectionSettings;
   #readyStateValue: ReadyState = ReadyState.open;
-  #flushScheduled = false;
-  /** True while a received chunk is parsed: its end writes what was sent meanwhile. */
-  #receiving = false;
-  /** Frames (headers and payloads) waiting for the end of the tick, and their total size. */
-  #pending: Uint8Array[] | undefined;
-  #pendingBytes = 0;
-  #closeTimer: NodeJS.Timeout | undefined;
+  /** Frames sent and not yet written to the socket. */
+  readonly #outgoing = new OutgoingFrames();
   #idleTimer: NodeJS.Timeout | undefined;
-  #failure: WsgateError | undefined;
-  #socketError: Error | undefined;
+  /** Created when the connection starts to end (see #ending). */
+  #endingState: ConnectionEnding | undefined;
   /** With `maxMessagesPerSecond`: the messages this peer may still send now. */
   #rate: TokenBucket | undefined;
   /** Reading stopped until the socket drains: pongs piled up past the cap (see onPing). */
@@ -123,7 +115,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#pendingBytes;
+    return this.#socket.writableLength + this.#outgoing.bytes;
   }
 
   /**
@@ -170,12 +162,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#idleTimer?.refresh();
     // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
     // chunk is done, rather than at the end of the tick.
-    this.#receiving = true;
+    this.#outgoing.receiving = true;
     try {
       this.#session.receive(chunk);
     } finally {
-      this.#receiving = false;
-      this.#writePending();
+      this.#outgoing.receiving = false;
+      this.#outgoing.write(this.#socket, this, this.#settings.sendBudget);
     }
     // See onPing: with no 'drain' to come (a cap below the socket's high-water mark), read on.
     if (this.#awaitingDrain && !this.#socket.writableNeedDrain) this.#pongsDrained();
@@ -192,11 +184,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue !== ReadyState.open) return false;
     const bytes = messageBytes(data);
     const isText = typeof data === 'string' ? options?.binary !== true : options?.binary === false;
-    const buffered = this.#socket.writableLength + this.#pendingBytes;
+    const buffered = this.#socket.writableLength + this.#outgoing.bytes;
     const verdict = sendVerdict(buffered, bytes.length, this.#settings);
-    if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, bytes.length);
+    if (verdict !== SendVerdict.send)
+      return refuseSend(this, this.#settings, verdict, buffered, bytes.length);
     this.#session.send(bytes, isText);
-    return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
+    return this.#socket.writableLength + this.#outgoing.bytes < this.#socket.writableHighWaterMark;
   }
 
   // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
@@ -209,7 +202,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    * missed or repeated.
    */
   subscribe(topic: string, options?: SubscribeOptions): Promise<Subscribed> {
-    return this.#topicHub().subscribe(this, topic, options);
+    return topicHubOf(this.#settings).subscribe(this, topic, options);
   }
 
   /** Publishes to every subscriber of the topic (the server's `publish`, for handlers). */
@@ -218,29 +211,22 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     data: string | Uint8Array,
     options?: PublishOptions,
   ): Promise<TopicPosition> {
-    return this.#topicHub().publish(topic, data, options);
+    return topicHubOf(this.#settings).publish(topic, data, options);
   }
 
   /** The members of the topic's presence, on every process (the server's `presence`, for handlers). */
   presence(topic: string): Promise<readonly PresenceMember[]> {
-    return this.#topicHub().presence(topic);
+    return topicHubOf(this.#settings).presence(topic);
   }
 
   /** Stops the topic's messages (and leaves its presence). */
   unsubscribe(topic: string): Promise<void> {
-    return this.#topicHub().unsubscribe(this, topic);
+    return topicHubOf(this.#settings).unsubscribe(this, topic);
   }
 
   /** The topics this connection is subscribed to. */
   get topics(): ReadonlySet<string> {
     return this.#settings.topics?.topicsOf(this) ?? new Set();
-  }
-
-  #topicHub(): TopicHub {
-    const hub = this.#settings.topics;
-    if (hub === undefined)
-      throw new TypeError('topics need a connection accepted by a WebSocketServer');
-    return hub;
   }
 
   /**
@@ -249,21 +235,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    */
   sendFrame(parts: readonly Uint8Array[], frameBytes: number): boolean {
     if (this.#readyStateValue !== ReadyState.open) return false;
-    const buffered = this.#socket.writableLength + this.#pendingBytes;
+    const buffered = this.#socket.writableLength + this.#outgoing.bytes;
     const verdict = sendVerdict(buffered, frameBytes, this.#settings);
-    if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, frameBytes);
+    if (verdict !== SendVerdict.send)
+      return refuseSend(this, this.#settings, verdict, buffered, frameBytes);
     for (const part of parts) this.onTransmit(part);
     return true;
-  }
-
-  /** The slow-consumer policy's answer to a message that would pass `maxBufferedBytes`. */
-  #refuseSend(verdict: SendVerdict, buffered: number, bytes: number): false {
-    if (verdict === SendVerdict.drop) this.emit('drop', bytes);
-    else {
-      const cap = this.#settings.maxBufferedBytes;
-      this.fail('WSG_SEND_BUFFER_FULL', `${buffered} bytes already waiting; the cap is ${cap}`);
-    }
-    return false;
   }
 
   /** Resolves once buffered bytes have been written out (or the connection closed). */
@@ -271,15 +248,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.bufferedAmount === 0 || this.#readyStateValue === ReadyState.closed) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.off('drain', done);
-        this.off('close', done);
-        resolve();
-      };
-      this.on('drain', done);
-      this.on('close', done);
-    });
+    return whenDrained(this);
   }
 
   ping(data: string | Uint8Array = ''): boolean {
@@ -296,7 +265,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue !== ReadyState.open) return;
     if (!this.#session.close(code, reason)) return;
     this.#readyStateValue = ReadyState.closing;
-    this.#armCloseTimer();
+    this.#ending().armCloseTimer();
   }
 
   /** Closes with a catalogue error: its close code and reason, logged. */
@@ -312,9 +281,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** @internal Ends the connection for a lifecycle reason (close or heartbeat timeout, the server's send budget), without a handshake. */
   abort(code: ClosingCode, detail?: string): void {
     if (this.#readyStateValue === ReadyState.closed) return;
-    this.#failure ??= new WsgateError(code, detail === undefined ? {} : { detail });
-    this.#emitLog(code, detail);
-    abortSocket(this.#socket);
+    this.#ending().aborted(code, detail);
   }
 
   /** @internal Heartbeat tick: end a peer that sent nothing since the previous tick, else ping it. */
@@ -346,7 +313,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
         !isText,
       );
     } catch (error) {
-      this.#handlerFailed(error);
+      handlerFailed(this, this.#settings.log, error);
     }
   }
 
@@ -360,75 +327,45 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.#awaitingDrain = true;
       this.#socket.pause();
     }
-    this.#emitSafely('ping', toBuffer(payload));
+    emitSafely(this, this.#settings.log, 'ping', toBuffer(payload));
   }
 
   /** @internal */
   onPong(payload: Uint8Array): void {
-    this.#emitSafely('pong', toBuffer(payload));
+    emitSafely(this, this.#settings.log, 'pong', toBuffer(payload));
   }
 
   /** @internal */
   onTransmit(bytes: Uint8Array): void {
-    const socket = this.#socket;
-    if (socket.destroyed || socket.writableEnded) return;
-    if (!this.#flushScheduled && !this.#receiving) {
-      this.#flushScheduled = true;
-      flushAtEndOfTick(this);
-    }
-    // Everything sent in one tick (the echoes of a read full of messages) leaves in one write
-    // system call, rather than one per frame: at the end of the chunk being received, else at
-    // the end of the tick.
-    if (this.#pending === undefined) this.#pending = [];
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.length;
+    this.#outgoing.add(bytes, this.#socket, this);
   }
 
   /** @internal */
   onCloseFrame(): void {
     this.#readyStateValue = ReadyState.closing;
     // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it, within a bound.
-    if (this.#session.side === 'server') this.#endSocket();
-    this.#armCloseTimer();
+    if (this.#session.side === 'server') this.#ending().endSocket();
+    this.#ending().armCloseTimer();
   }
 
   /** @internal */
   onFailure(code: ClosingCode, detail: string): void {
     this.#readyStateValue = ReadyState.closing;
-    this.#failure = new WsgateError(code, { detail });
-    this.#emitLog(code, detail);
-    this.#endSocket();
-    this.#armCloseTimer();
+    this.#ending().failed(code, detail);
   }
 
   // --- socket events --------------------------------------------------------------------
 
   /** @internal Writes what was batched during this tick in one go. */
   flush(): void {
-    this.#flushScheduled = false;
-    this.#writePending();
-  }
-
-  #writePending(): void {
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    const total = this.#pendingBytes;
-    this.#pending = undefined;
-    this.#pendingBytes = 0;
-    const socket = this.#socket;
-    if (socket.destroyed || socket.writableEnded) return;
-    writeBatch(socket, pending, total);
-    // Once per flush, not per message; a queue below the high-water mark is not counted.
-    const budget = this.#settings.sendBudget;
-    if (budget !== undefined && socket.writableLength >= socket.writableHighWaterMark)
-      budget.report(this, socket.writableLength);
+    this.#outgoing.flush(this.#socket, this, this.#settings.sendBudget);
   }
 
   /** @internal */
   socketEnded(): void {
     if (this.#session.paused) return; // see resume
     this.#session.receiveEof();
-    this.#endSocket();
+    this.#ending().endSocket();
   }
 
   /** @internal */
@@ -437,22 +374,21 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#awaitingDrain) this.#pongsDrained();
     // Emitted from a socket event: a throwing listener must close this connection (1011), not
     // become an uncaught exception that ends the process.
-    this.#emitSafely('drain');
+    emitSafely(this, this.#settings.log, 'drain');
   }
 
   /** @internal */
   socketFailed(error: Error): void {
-    this.#socketError ??= error;
+    this.#ending().socketFailed(error);
   }
 
   /** @internal */
   idleTimedOut(): void {
     if (this.#readyStateValue === ReadyState.open) {
-      this.#failure = new WsgateError('WSG_IDLE_TIMEOUT');
-      this.#emitLog('WSG_IDLE_TIMEOUT', undefined);
+      this.#ending().idle();
       this.#session.close(closeCodeFor('WSG_IDLE_TIMEOUT'), closeReasonFor('WSG_IDLE_TIMEOUT'));
       this.#readyStateValue = ReadyState.closing;
-      this.#armCloseTimer();
+      this.#ending().armCloseTimer();
     } else {
       abortSocket(this.#socket);
     }
@@ -463,12 +399,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue === ReadyState.closed) return;
     this.#readyStateValue = ReadyState.closed;
     this.#settings.sendBudget?.release(this);
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#session.receiveEof();
     unbindSocket(this.#socket);
-    const [code, reason, error] = closeOutcome(this.#failure, this.#session, this.#socketError);
-    this.#emitSafely('close', code, reason, error);
+    const [code, reason, error] = this.#ending().closed();
+    emitSafely(this, this.#settings.log, 'close', code, reason, error);
   }
 
   // --- internals ------------------------------------------------------------------------
@@ -497,42 +432,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#socket.listenerCount('data') > 0) this.#socket.resume();
   }
 
-  #endSocket(): void {
-    const socket = this.#socket;
-    if (this.#session.state !== SessionState.closed) return;
-    this.flush();
-    if (!socket.writableEnded) socket.end();
-  }
-
-  #armCloseTimer(): void {
-    if (this.#closeTimer !== undefined || this.#readyStateValue === ReadyState.closed) return;
-    this.#closeTimer = startCloseTimer(this, this.#settings.closeTimeoutMs);
-  }
-
-  #handlerFailed(error: unknown): void {
-    this.#settings.log?.(
-      logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
-    );
-    if (this.listenerCount('error') > 0)
-      this.emit('error', error instanceof Error ? error : new Error(String(error)));
-    this.#session.fail('WSG_INTERNAL_ERROR', 'a message handler threw');
-  }
-
-  #emitSafely<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: ConnectionEvents[K]) => boolean)(event, ...args);
-    } catch (error) {
-      if (event === 'close') {
-        this.#settings.log?.(
-          logEventForException('connection', error, { remoteAddress: this.remoteAddress }),
-        );
-      } else {
-        this.#handlerFailed(error);
-      }
-    }
-  }
-
-  #emitLog(code: ClosingCode, detail: string | undefined): void {
-    this.#settings.log?.(logEventFor(code, { detail, remoteAddress: this.remoteAddress }));
+  #ending(): ConnectionEnding {
+    this.#endingState ??= new ConnectionEnding(this, this.#socket, this.#session, this.#settings);
+    return this.#endingState;
   }
 }

@@ -1,7 +1,7 @@
 import type { Allocate } from './frame-serializer.js';
 import { copyUnmasked } from './mask.js';
 
-// How a session keeps the bytes of a message until it ends, and hands them out (session.ts).
+// How a message's bytes are kept until it ends, and handed out (message-assembler.ts).
 
 /**
  * A message's parts as kept until it ends: each piece (a view into a received chunk) followed
