@@ -161,6 +161,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     // Bytes that arrive while paused are held by the session; no more are read until resume.
     if (this.#session.paused) this.#socket.pause();
     this.#alive = true;
+    this.#settings.traffic?.chunkReceived(chunk.length);
     this.#idleTimer?.refresh();
     // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
     // chunk is done, rather than at the end of the tick.
@@ -190,6 +191,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     const verdict = sendVerdict(buffered, bytes.length, this.#settings);
     if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, bytes.length);
     this.#session.send(bytes, isText);
+    this.#settings.traffic?.messageSent();
     return this.#socket.writableLength + this.#pendingBytes < this.#socket.writableHighWaterMark;
   }
 
@@ -245,11 +247,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     const verdict = sendVerdict(buffered, frameBytes, this.#settings);
     if (verdict !== SendVerdict.send) return this.#refuseSend(verdict, buffered, frameBytes);
     for (const part of parts) this.onTransmit(part);
+    this.#settings.traffic?.messageSent();
     return true;
   }
 
   /** The slow-consumer policy's answer to a message that would pass `maxBufferedBytes`. */
   #refuseSend(verdict: SendVerdict, buffered: number, bytes: number): false {
+    this.#settings.traffic?.slowConsumer(verdict === SendVerdict.drop);
     if (verdict === SendVerdict.drop) this.emit('drop', bytes);
     else {
       const cap = this.#settings.maxBufferedBytes;
@@ -330,6 +334,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** @internal */
   onMessage(data: Uint8Array, isText: boolean): void {
     if (this.#settings.maxMessagesPerSecond > 0 && !this.#withinRate()) return;
+    this.#settings.traffic?.messageReceived();
     const buffer = toBuffer(data);
     try {
       this.emit(
@@ -410,6 +415,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
     writeBatch(socket, pending, total);
+    this.#settings.traffic?.batchSent(total);
     // Once per flush, not per message; a queue below the high-water mark is not counted.
     const budget = this.#settings.sendBudget;
     if (budget !== undefined && socket.writableLength >= socket.writableHighWaterMark)
