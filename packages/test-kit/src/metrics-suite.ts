@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { launchChromium } from './chromium.js';
 import { type RunningDemo, startDemo } from './demo-app.js';
 import { rawRequest } from './raw-http.js';
 
@@ -87,5 +88,30 @@ export function demoMetricsSuite(name: string, appDir: string): void {
         .map((line) => line.split(/[{ ]/)[0]);
       expect(names.filter((metricName) => !metricName?.startsWith('wsgate_'))).toEqual([]);
     });
+
+    it('shows the open connections and the refusals by code in the page, from /metrics', async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${demo.url}/`);
+        // The page's own chat connection is open once it says so.
+        await page
+          .getByTestId('status')
+          .filter({ hasText: 'connected to /chat' })
+          .waitFor({ timeout: 10_000 });
+        await rawRequest(demo.port, {
+          path: '/no-such-path',
+          headers: { Origin: demo.url },
+        });
+        await page
+          .getByTestId('metrics-refusals')
+          .filter({ hasText: 'WSG_PATH_NOT_FOUND' })
+          .waitFor({ timeout: 10_000 });
+        const open = page.getByTestId('metrics-open');
+        await open.filter({ hasText: /^[1-9]\d*$/ }).waitFor({ timeout: 10_000 });
+      } finally {
+        await browser.close();
+      }
+    }, 60_000);
   });
 }
