@@ -109,7 +109,9 @@ function buildLoadgen() {
 function availableServers(wanted) {
   const require = createRequire(import.meta.url);
   const notes = [];
-  const chosen = registry.filter((entry) => wanted === undefined || wanted.includes(entry.id));
+  const chosen = registry.filter((entry) =>
+    wanted === undefined ? entry.optIn !== true : wanted.includes(entry.id),
+  );
   const usable = chosen.filter((entry) => {
     for (const name of entry.requires ?? []) {
       try {

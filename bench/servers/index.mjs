@@ -18,6 +18,7 @@
  * - requires: packages that must load in the server's process, or the column is left out.
  * - workloads: the workloads it runs (all when left out).
  * - packages: the wsgate packages it loads (their builds are copied when the run starts).
+ * - optIn: true for a server that runs only when `--servers` names it.
  * - adapter: for an adapter, `{ peer, core }`: the column it is compared with (its framework's
  *   usual WebSocket package) and wsgate's own server, which its echo should be within 10% of.
  *
@@ -59,6 +60,27 @@ export const servers = [
     requires: ['bufferutil'],
   },
   { id: 'tcp', label: 'raw TCP echo', file: 'tcp.mjs', role: 'ceiling', transport: 'tcp' },
+  {
+    // wsgate with the OpenTelemetry SDK registered: only when named (--servers wsgate,wsgate-otel).
+    id: 'wsgate-otel',
+    label: 'wsgate + OpenTelemetry SDK',
+    file: 'wsgate-otel.mjs',
+    role: 'reference',
+    transport: 'websocket',
+    packages: ['core'],
+    optIn: true,
+    workloads: ['echo-32-binary', 'echo-32-text', 'handshakes'],
+  },
+  {
+    // wsgate from another build (WSGATE_BENCH_BEFORE), e.g. before a change: only when named.
+    id: 'wsgate-before',
+    label: 'wsgate (build before)',
+    file: 'wsgate-before.mjs',
+    role: 'reference',
+    transport: 'websocket',
+    optIn: true,
+    workloads: ['echo-32-binary', 'echo-32-text', 'handshakes'],
+  },
   ...adapterPair('express', '@wsgate/express', 'express-ws', 'express-ws 5'),
   ...adapterPair('koa', '@wsgate/koa', 'koa-easy-ws', 'koa-easy-ws 2'),
   ...adapterPair('nestjs', '@wsgate/nestjs', 'nestjs-ws', '@nestjs/platform-ws'),

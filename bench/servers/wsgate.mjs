@@ -1,13 +1,17 @@
 import { importWsgate } from './wsgate-packages.mjs';
 
-const { createServer } = await importWsgate('core');
-
 /**
  * wsgate's standalone server (its own net server): text delivered as Buffers so that the echo
  * preserves the type without decoding, permessage-deflate off (the load generator does not offer
  * it), and a connection cap above the idle-memory workload's 10,000.
  */
-export async function start({ host, port, mode }) {
+export async function start(options) {
+  const { createServer } = await importWsgate('core');
+  return startWith(createServer, options);
+}
+
+/** The same server, made by the `createServer` of any build of core (see wsgate-before.mjs). */
+export async function startWith(createServer, { host, port, mode }) {
   const server = await createServer({
     host,
     port,

@@ -15,6 +15,7 @@ import {
   live,
   openDemoBackplane,
   readDemoConfig,
+  startDemoMetrics,
 } from '@wsgate/demo-kit';
 import { attachWebSockets, refusalLookup, websocket } from '@wsgate/express';
 import express, { type RequestHandler } from 'express';
@@ -26,11 +27,15 @@ const { version } = createRequire(import.meta.url)('express/package.json') as { 
 // REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
 const backplane = await openDemoBackplane().catch(exitForBackplane);
 
+// OpenTelemetry metrics of every WebSocket, as Prometheus scrapes them (the page polls it too).
+const metrics = startDemoMetrics();
 const app = express();
 const room = new ChatRoom();
 
 // The page's "what went wrong" panel asks here why a tagged attempt was refused.
 app.use(refusalLookup());
+
+app.get('/metrics', (req, res) => metrics.handle(req, res));
 
 app.get('/framework', (_req, res) => {
   res.type('text/plain').send(`Express ${version}`);

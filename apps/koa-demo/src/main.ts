@@ -14,6 +14,7 @@ import {
   live,
   openDemoBackplane,
   readDemoConfig,
+  startDemoMetrics,
 } from '@wsgate/demo-kit';
 import { attachWebSocket, type KoaRouteOptions, refusalLookup } from '@wsgate/koa';
 import Koa, { type Middleware } from 'koa';
@@ -23,6 +24,8 @@ import { staticPage } from './static-page.js';
 const config = readDemoConfig(3002);
 // REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
 const backplane = await openDemoBackplane().catch(exitForBackplane);
+// OpenTelemetry metrics of every WebSocket, as Prometheus scrapes them (the page polls it too).
+const metrics = startDemoMetrics();
 const app = new Koa();
 const router = new Router();
 const room = new ChatRoom();
@@ -31,6 +34,10 @@ const echoOptions: KoaRouteOptions = {
   maxMessageBytes: config.maxPayloadBytes,
 };
 
+router.get('/metrics', (ctx) => {
+  ctx.respond = false;
+  metrics.handle(ctx.req, ctx.res);
+});
 router.get('/framework', (ctx) => {
   ctx.body = `Koa ${koaPackage.version}`;
 });

@@ -5,9 +5,10 @@ import { ChatTokenGuard } from './chat-token.guard.js';
 import { EchoGateway } from './echo.gateway.js';
 import { FrameworkController } from './framework.controller.js';
 import { LiveGateway } from './live.gateway.js';
+import { MetricsController } from './metrics.controller.js';
 
 @Module({
-  controllers: [FrameworkController],
+  controllers: [FrameworkController, MetricsController],
   providers: [
     { provide: ChatRoom, useValue: new ChatRoom() },
     ChatTokenGuard,

@@ -58,6 +58,16 @@ export type {
   UpgradeRefusal,
 } from './node/server.js';
 export { createServer, WebSocketServer } from './node/server.js';
+// --- observability -------------------------------------------------------------------
+export type {
+  ConnectionCloseMessage,
+  ConnectionOpenMessage,
+  ErrorMessage,
+  HandshakeAcceptedMessage,
+  HandshakeRefusedMessage,
+} from './observability/diagnostics.js';
+export { DIAGNOSTIC_CHANNELS } from './observability/diagnostics.js';
+export { AttributeName, MetricName } from './observability/metric-names.js';
 export { CloseCode } from './protocol/close.js';
 export type { OriginPolicy, SubprotocolPolicy } from './protocol/handshake-server.js';
 export type { DeflateOptions } from './protocol/permessage-deflate.js';

@@ -8,5 +8,7 @@ export { listeningMessage, readDemoConfig } from './config.js';
 export { echo } from './echo.js';
 export type { LiveConnection } from './live.js';
 export { LIVE_CONNECTION_OPTIONS, live, liveTopicFrame } from './live.js';
+export type { DemoMetrics } from './metrics.js';
+export { PROMETHEUS_CONTENT_TYPE, startDemoMetrics } from './metrics.js';
 export { demoPublicDir } from './public-dir.js';
 export { exitDeadlineOnSignals, exitOnSignals } from './shutdown.js';

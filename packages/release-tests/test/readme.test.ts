@@ -50,6 +50,9 @@ const SERVERS: Record<(typeof READMES)[number], number> = {
 
 /** What a user installs beside the packages, at the versions this repo tests against. */
 const FRAMEWORKS = [
+  '@opentelemetry/api',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/sdk-metrics',
   'express',
   'koa',
   '@koa/router',

@@ -20,6 +20,7 @@ export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-
 export { demoHostileSuite } from './hostile-suite/suite.js';
 export type { LiveMessage } from './live-client.js';
 export { LiveClient } from './live-client.js';
+export { demoMetricsSuite, sampleValue } from './metrics-suite.js';
 export type { TcpServer } from './net.js';
 export {
   closedPort,

@@ -7,6 +7,14 @@ export interface WsgateErrorOptions {
   readonly cause?: unknown;
 }
 
+/** Told of every WsgateError made (observability/diagnostics.ts publishes them). */
+let errorObserver: ((error: WsgateError) => void) | undefined;
+
+/** For core only: sets the one observer of new WsgateErrors (errors/ stays free of node: imports). */
+export function observeWsgateErrors(observer: (error: WsgateError) => void): void {
+  errorObserver = observer;
+}
+
 /** An error with a stable catalogue code, the status or close code it answers with, and a fix. */
 export class WsgateError extends Error {
   readonly code: ErrorCode;
@@ -32,6 +40,7 @@ export class WsgateError extends Error {
     this.title = entry.title;
     this.fix = entry.fix;
     this.detail = options.detail;
+    errorObserver?.(this);
   }
 }
 

@@ -59,6 +59,7 @@ export function refuseSend(
   buffered: number,
   bytes: number,
 ): false {
+  settings.traffic?.slowConsumer(verdict === SendVerdict.drop);
   if (verdict === SendVerdict.drop) connection.emit('drop', bytes);
   else {
     const cap = settings.maxBufferedBytes;

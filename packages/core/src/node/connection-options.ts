@@ -1,5 +1,6 @@
 import type { LogEvent } from '../errors/log-event.js';
 import type { WsgateError } from '../errors/wsgate-error.js';
+import type { TrafficTotals } from '../observability/traffic-totals.js';
 import type { Allocate } from '../protocol/frame-serializer.js';
 import type { SessionCompression } from '../protocol/message-codec.js';
 import type { SessionOptions } from '../protocol/session.js';
@@ -92,6 +93,8 @@ export interface ConnectionSettings extends SessionOptions {
   readonly log: ((event: LogEvent) => void) | undefined;
   /** The topics of the server that accepted the connection (none for a connection made alone). */
   readonly topics?: TopicHub | undefined;
+  /** The running totals a server's connections add to (observability/traffic-totals.ts). */
+  readonly traffic?: TrafficTotals | undefined;
 }
 
 /** The settings of `options` (all but its subprotocol, extensions and compression); not part of any entry point. */

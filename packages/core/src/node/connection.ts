@@ -159,6 +159,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     // Bytes that arrive while paused are held by the session; no more are read until resume.
     if (this.#session.paused) this.#socket.pause();
     this.#alive = true;
+    this.#settings.traffic?.chunkReceived(chunk.length);
     this.#idleTimer?.refresh();
     // What is sent while the chunk is parsed (echoes, pongs) leaves in one write as soon as the
     // chunk is done, rather than at the end of the tick.
@@ -167,7 +168,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
       this.#session.receive(chunk);
     } finally {
       this.#outgoing.receiving = false;
-      this.#outgoing.write(this.#socket, this, this.#settings.sendBudget);
+      this.#outgoing.write(this.#socket, this, this.#settings);
     }
     // See onPing: with no 'drain' to come (a cap below the socket's high-water mark), read on.
     if (this.#awaitingDrain && !this.#socket.writableNeedDrain) this.#pongsDrained();
@@ -189,6 +190,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (verdict !== SendVerdict.send)
       return refuseSend(this, this.#settings, verdict, buffered, bytes.length);
     this.#session.send(bytes, isText);
+    this.#settings.traffic?.messageSent();
     return this.#socket.writableLength + this.#outgoing.bytes < this.#socket.writableHighWaterMark;
   }
 
@@ -240,6 +242,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (verdict !== SendVerdict.send)
       return refuseSend(this, this.#settings, verdict, buffered, frameBytes);
     for (const part of parts) this.onTransmit(part);
+    this.#settings.traffic?.messageSent();
     return true;
   }
 
@@ -305,6 +308,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   /** @internal */
   onMessage(data: Uint8Array, isText: boolean): void {
     if (this.#settings.maxMessagesPerSecond > 0 && !this.#withinRate()) return;
+    this.#settings.traffic?.messageReceived();
     const buffer = toBuffer(data);
     try {
       this.emit(
@@ -358,7 +362,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** @internal Writes what was batched during this tick in one go. */
   flush(): void {
-    this.#outgoing.flush(this.#socket, this, this.#settings.sendBudget);
+    this.#outgoing.flush(this.#socket, this, this.#settings);
   }
 
   /** @internal */

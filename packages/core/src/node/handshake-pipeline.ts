@@ -1,6 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { HandshakeCode } from '../errors/catalogue.js';
+import {
+  endHandshakeSpanAbandoned,
+  inHandshakeSpan,
+  startHandshakeSpan,
+} from '../observability/tracing.js';
+import { serverTraffic } from '../observability/traffic-totals.js';
 import type { HandshakePolicy } from '../protocol/handshake-server.js';
 import {
   createDeflateNegotiator,
@@ -91,7 +97,20 @@ export class HandshakePipeline {
   }
 
   /** Resolves with the connection, or undefined when the handshake was refused (the answer is written). */
-  async run(
+  run(
+    request: HandshakeRequest,
+    socket: Duplex,
+    head: Uint8Array,
+    upgradeOptions: UpgradeOptions,
+    owner: EventEmitter,
+  ): Promise<WebSocketConnection | undefined> {
+    startHandshakeSpan(request);
+    const settled = this.#run(request, socket, head, upgradeOptions, owner);
+    void settled.finally(() => endHandshakeSpanAbandoned(request)).catch(() => {});
+    return settled;
+  }
+
+  async #run(
     request: HandshakeRequest,
     socket: Duplex,
     head: Uint8Array,
@@ -131,7 +150,9 @@ export class HandshakePipeline {
     try {
       const verify = options.verifyUpgrade;
       if (verify !== undefined) {
-        const decision = await runUpgradeHook(options, request, socket, verify);
+        const decision = await inHandshakeSpan(request, () =>
+          runUpgradeHook(options, request, socket, verify),
+        );
         if (decision === 'failed') return undefined;
         if (decision?.refuse !== undefined) {
           const { refuse, detail, headers, status } = decision;
@@ -203,6 +224,7 @@ export class HandshakePipeline {
         this.#sendBudget(),
       ),
       topics: this.host.topics,
+      traffic: serverTraffic,
     };
     return this.#connectionSettings;
   }

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { HandshakeCode } from '../errors/catalogue.js';
 import { buildRefusal } from '../errors/http-refusal.js';
 import { logEventFor, logEventForException } from '../errors/log-event.js';
+import { handshakeRefused } from '../observability/hooks.js';
 import type { HandshakeRequest } from './handshake-request.js';
 import { writeBuiltRefusal } from './refusal.js';
 import { defaultRefusalJournal } from './refusal-journal.js';
@@ -35,6 +36,7 @@ export function refuseHandshake(
       path: request?.path,
     }),
   );
+  handshakeRefused(request, refusal.code, refusal.status, refusal.detail);
   if (request !== undefined) {
     (options.refusalJournal ?? defaultRefusalJournal).recordFor(
       request,

@@ -1,6 +1,6 @@
 import type { WebSocketConnection } from './connection.js';
+import type { ConnectionSettings } from './connection-options.js';
 import { flushAtEndOfTick } from './connection-timers.js';
-import type { SendBudget } from './send-budget.js';
 import type { OwnedSocket } from './socket-binding.js';
 import { writeBatch } from './write-batch.js';
 
@@ -31,21 +31,13 @@ export class OutgoingFrames {
   }
 
   /** The end of the tick: see flushAtEndOfTick. */
-  flush(
-    socket: OwnedSocket,
-    connection: WebSocketConnection,
-    budget: SendBudget | undefined,
-  ): void {
+  flush(socket: OwnedSocket, connection: WebSocketConnection, settings: ConnectionSettings): void {
     this.#flushScheduled = false;
-    this.write(socket, connection, budget);
+    this.write(socket, connection, settings);
   }
 
   /** Writes the frames waiting, in one go (see writeBatch). */
-  write(
-    socket: OwnedSocket,
-    connection: WebSocketConnection,
-    budget: SendBudget | undefined,
-  ): void {
+  write(socket: OwnedSocket, connection: WebSocketConnection, settings: ConnectionSettings): void {
     const pending = this.#pending;
     if (pending === undefined) return;
     const total = this.bytes;
@@ -53,7 +45,9 @@ export class OutgoingFrames {
     this.bytes = 0;
     if (socket.destroyed || socket.writableEnded) return;
     writeBatch(socket, pending, total);
+    settings.traffic?.batchSent(total);
     // Once per flush, not per message; a queue below the high-water mark is not counted.
+    const budget = settings.sendBudget;
     if (budget !== undefined && socket.writableLength >= socket.writableHighWaterMark)
       budget.report(connection, socket.writableLength);
   }

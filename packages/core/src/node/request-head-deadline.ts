@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { type LogEvent, logEventFor } from '../errors/log-event.js';
+import { statusOf } from '../errors/status-index.js';
+import { handshakeRefused } from '../observability/hooks.js';
 import { writeRefusal } from './refusal.js';
 
 /**
@@ -88,6 +90,7 @@ function refuseLateHead(socket: Socket, detail: string, onLog?: (event: LogEvent
   // which the guard cannot watch without changing how Node answers those).
   if (socket.destroyed || socket.bytesWritten > 0) return;
   onLog?.(logEventFor('WSG_HANDSHAKE_TIMEOUT', { detail, remoteAddress: socket.remoteAddress }));
+  handshakeRefused(undefined, 'WSG_HANDSHAKE_TIMEOUT', statusOf('WSG_HANDSHAKE_TIMEOUT'), detail);
   writeRefusal(socket, 'WSG_HANDSHAKE_TIMEOUT', { detail });
 }
 

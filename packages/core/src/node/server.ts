@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { HandshakeCode } from '../errors/catalogue.js';
 import { closeReasonFor } from '../errors/close-reason.js';
 import { logEventForException } from '../errors/log-event.js';
+import { connectionClosed, connectionOpened } from '../observability/hooks.js';
 import { CloseCode } from '../protocol/close.js';
 import type { HttpRequestHead } from '../protocol/http-head.js';
 import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
@@ -18,7 +19,7 @@ import { defaultBackplane } from '../topics/backplane-node.js';
 import { type PublishOptions, TopicHub } from '../topics/topic-hub.js';
 import { Admission } from './admission.js';
 import { captureFor } from './capture.js';
-import type { WebSocketConnection } from './connection.js';
+import type { ConnectionEvents, WebSocketConnection } from './connection.js';
 import { type AnyHttp2Server, attachToHttp2, isHttp2Server } from './h2-attach.js';
 import { HandshakePipeline } from './handshake-pipeline.js';
 import { refuseFailedHook, refuseHandshake } from './handshake-refusal.js';
@@ -64,9 +65,12 @@ export {
  * The close listener of a server's connections: one function per server, shared by all of them
  * (no closure and no bookkeeping object per connection: memory per idle connection).
  */
-function closeListenerFor(server: WebSocketServer): (this: WebSocketConnection) => void {
-  return function connectionOnClose(this: WebSocketConnection): void {
+function closeListenerFor(
+  server: WebSocketServer,
+): (this: WebSocketConnection, ...close: ConnectionEvents['close']) => void {
+  return function connectionOnClose(this: WebSocketConnection, code, reason, error): void {
     server.connectionClosed(this);
+    connectionClosed(this, code, reason, error);
   };
 }
 
@@ -173,6 +177,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
 
   #opened(connection: WebSocketConnection, request: HandshakeRequest): void {
     this.clients.add(connection);
+    connectionOpened(connection, request);
     connection.on('close', this.#connectionOnClose);
     this.#heartbeat.start();
     try {

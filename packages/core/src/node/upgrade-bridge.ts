@@ -7,6 +7,7 @@ import { codeForFrameworkStatus } from '../errors/framework-answer.js';
 import type { ErrorRefusal } from '../errors/http-error.js';
 import { buildRefusal, type HttpRefusal } from '../errors/http-refusal.js';
 import { logEventFor, logEventForException } from '../errors/log-event.js';
+import { handshakeRefused } from '../observability/hooks.js';
 import { validateUpgradeRequest } from '../protocol/handshake-server.js';
 import type { WebSocketConnection } from './connection.js';
 import { fromIncomingMessage, type HandshakeRequest } from './handshake-request.js';
@@ -142,6 +143,7 @@ export class UpgradeExchange {
       ...(headers === undefined ? {} : { headers }),
       ...(status === undefined ? {} : { status }),
     });
+    handshakeRefused(this.handshake, refusal.code, refusal.status, refusal.detail);
     this.journal.recordFor(this.handshake, refusal.code, refusal.status);
     writeBuiltRefusal(this.socket, refusal);
   }
@@ -164,6 +166,7 @@ export class UpgradeExchange {
     server.options.onLog?.(
       logEventFor(answer.code, { detail: answer.detail, remoteAddress, path }),
     );
+    handshakeRefused(this.handshake, answer.code, answer.status, answer.detail);
     return answer;
   }
 

@@ -1,3 +1,4 @@
+import { backplaneEvent } from '../observability/hooks.js';
 import type { Backplane, BackplaneEvent } from './backplane.js';
 import { MemoryBackplane } from './memory-backplane.js';
 
@@ -88,6 +89,7 @@ export class BackplaneNode {
   }
 
   #dispatch(event: BackplaneEvent): void {
+    backplaneEvent(event);
     const topic =
       event.type === 'message'
         ? event.message.topic

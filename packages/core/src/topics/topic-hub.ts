@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocketConnection } from '../node/connection.js';
+import { topicRecovery } from '../observability/hooks.js';
+import { topicTotals } from '../observability/traffic-totals.js';
 import { transmitFrame } from '../protocol/frame-serializer.js';
 import { Opcode } from '../protocol/opcodes.js';
 import type {
@@ -168,6 +170,7 @@ export class TopicHub implements BackplaneClient {
     await node.start();
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     const binary = options.binary ?? typeof data !== 'string';
+    topicTotals.publishes++;
     return node.backplane.publish(topic, bytes, binary);
   }
 
@@ -209,6 +212,7 @@ export class TopicHub implements BackplaneClient {
       if (options.since !== undefined) {
         const result = await backplane.history(topic, options.since);
         ({ recovered, position } = result);
+        topicRecovery('subscribe', recovered);
         if (recovered) history = result.messages;
       } else {
         position = await backplane.position(topic);
@@ -289,7 +293,7 @@ export class TopicHub implements BackplaneClient {
       subscription.epoch = message.epoch;
       subscription.offset = message.offset;
       const frame = this.#frameOf(message);
-      connection.sendFrame(frame.parts, frame.bytes);
+      if (connection.sendFrame(frame.parts, frame.bytes)) topicTotals.deliveries++;
     }
   }
 
@@ -312,6 +316,7 @@ export class TopicHub implements BackplaneClient {
         : undefined;
     const kept = topic.filling ?? [];
     topic.filling = undefined;
+    topicRecovery('reconnect', result?.recovered === true);
     if (result?.recovered) {
       for (const message of result.messages) this.#deliver(topic, message);
     } else {
@@ -347,7 +352,7 @@ export class TopicHub implements BackplaneClient {
       subscription.epoch = message.epoch;
       subscription.offset = message.offset;
       const frame = this.#frameOf(message);
-      connection.sendFrame(frame.parts, frame.bytes);
+      if (connection.sendFrame(frame.parts, frame.bytes)) topicTotals.deliveries++;
     }
   }
 
@@ -369,6 +374,7 @@ export class TopicHub implements BackplaneClient {
       topic = { subscribers: new Map(), last: undefined, filling: undefined };
       this.#topics.set(name, topic);
     }
+    if (!topic.subscribers.has(connection)) topicTotals.subscriptions++;
     topic.subscribers.set(connection, subscription);
     let topics = this.#byConnection.get(connection);
     if (topics === undefined) {
@@ -396,7 +402,7 @@ export class TopicHub implements BackplaneClient {
       connection.off('close', this.#onClose);
     }
     const topic = this.#topics.get(name);
-    topic?.subscribers.delete(connection);
+    if (topic?.subscribers.delete(connection)) topicTotals.subscriptions--;
     const node = this.node;
     const leaving =
       subscription.clientId === undefined

@@ -11,9 +11,12 @@ const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What an application uses: servers, connections, the client, errors and their codes, capture. */
 const APPLICATION = [
+  'AttributeName',
   'Capture',
   'CloseCode',
+  'DIAGNOSTIC_CHANNELS',
   'ErrorKind',
+  'MetricName',
   'MemoryBackplane',
   'ReadyState',
   'RefusalJournal',
