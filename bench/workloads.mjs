@@ -104,17 +104,7 @@ export const workloads = [
     id: 'echo-1m-serial',
     label: '1 MiB binary echo, 4 conns × 1 in flight (next sent after the echo)',
     serverMode: 'echo',
-    loadgen: [
-      'echo',
-      '--conns',
-      '4',
-      '--inflight',
-      '1',
-      '--size',
-      '1048576',
-      '--opcode',
-      'binary',
-    ],
+    loadgen: ['echo', '--conns', '4', '--inflight', '1', '--size', '1048576', '--opcode', 'binary'],
     metrics: [
       {
         id: 'echo-1m-serial',
