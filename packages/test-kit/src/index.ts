@@ -5,6 +5,8 @@ export type {
   StartContractApp,
 } from './adapter-app.js';
 export { STALL_QUERY, stallRequested } from './adapter-app.js';
+export type { H2ContractOptions, StartH2ContractApp } from './adapter-h2-suite.js';
+export { describeAdapterOverHttp2 } from './adapter-h2-suite.js';
 export { describeAdapter } from './adapter-suite.js';
 export { BackplaneEvents } from './backplane-events.js';
 export type { BackplaneCluster, BackplaneNodeOptions } from './backplane-suite.js';
@@ -17,6 +19,16 @@ export { demoBrowserSuite } from './demo-suite/browser.js';
 export { demoContractSuite } from './demo-suite/contract.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
+export type { AnswerRead } from './h2-client.js';
+export {
+  closeOf,
+  h1UpgradeAnswer,
+  h2Answer,
+  h2ConnectAnswer,
+  h2Get,
+  nextMessageOf,
+  openTlsWebSocket,
+} from './h2-client.js';
 export { demoHostileSuite } from './hostile-suite/suite.js';
 export type { LiveMessage } from './live-client.js';
 export { LiveClient } from './live-client.js';
