@@ -1,5 +1,5 @@
-import http2 from 'node:http2';
 import type { Server } from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { describeAdapterOverHttp2, frameworkAnswerFor, httpErrorFor } from '@wsgate/test-kit';
