@@ -14,6 +14,7 @@ export { describeBackplane } from './backplane-suite.js';
 export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js';
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
+export { demoTlsSuite } from './demo-h2-suite.js';
 export { demoPageSuite } from './demo-page-suite.js';
 export { demoBrowserSuite } from './demo-suite/browser.js';
 export { demoContractSuite } from './demo-suite/contract.js';
