@@ -1,4 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { demoTlsSuite } from '@wsgate/test-kit';
+import { demoBrowserH2Suite, demoTlsSuite } from '@wsgate/test-kit';
 
-demoTlsSuite('express-demo', fileURLToPath(new URL('..', import.meta.url)));
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+demoTlsSuite('express-demo', appDir);
+demoBrowserH2Suite('express-demo', appDir);

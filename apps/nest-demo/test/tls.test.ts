@@ -1,4 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { demoTlsSuite } from '@wsgate/test-kit';
+import { demoBrowserH2Suite, demoTlsSuite } from '@wsgate/test-kit';
 
-demoTlsSuite('nest-demo', fileURLToPath(new URL('..', import.meta.url)));
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+demoTlsSuite('nest-demo', appDir);
+demoBrowserH2Suite('nest-demo', appDir);

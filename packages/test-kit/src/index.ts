@@ -17,6 +17,7 @@ export { startDemo } from './demo-app.js';
 export { demoTlsSuite } from './demo-h2-suite.js';
 export { demoPageSuite } from './demo-page-suite.js';
 export { demoBrowserSuite } from './demo-suite/browser.js';
+export { demoBrowserH2Suite } from './demo-suite/browser-h2.js';
 export { demoContractSuite } from './demo-suite/contract.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
