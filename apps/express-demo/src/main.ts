@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
@@ -6,6 +5,8 @@ import {
   CHAT_TOKEN_CHALLENGE,
   ChatRoom,
   chatTokenRefusal,
+  closeDemoServer,
+  createDemoServer,
   demoPublicDir,
   echo,
   exitForBackplane,
@@ -17,7 +18,7 @@ import {
   readDemoConfig,
   startDemoMetrics,
 } from '@wsgate/demo-kit';
-import { attachWebSockets, refusalLookup, websocket } from '@wsgate/express';
+import { attachWebSockets, http2RequestListener, refusalLookup, websocket } from '@wsgate/express';
 import express, { type RequestHandler } from 'express';
 
 // The demo contract (shared/DEMO-CONTRACT.md) as an Express 5 app.
@@ -80,7 +81,9 @@ app.use((req, res, next) => {
   else next();
 });
 
-const server = createServer(app);
+// TLS=1: HTTP/2 and HTTP/1.1 on one port. Express takes HTTP/2 requests through
+// http2RequestListener; WebSockets over HTTP/2 run through the same routes and middleware.
+const server = createDemoServer(config.tls, http2RequestListener(app));
 const sockets = attachWebSockets(server, app, { origins: config.allowedOrigins, backplane });
 
 server.once('error', (error) => {
@@ -89,13 +92,10 @@ server.once('error', (error) => {
 });
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
-  console.log(listeningMessage('express-demo', config.host, port));
+  console.log(listeningMessage('express-demo', config.host, port, config.tls !== undefined));
 });
 
 exitOnSignals(async () => {
   await sockets.close({ timeoutMs: 3_000 });
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await closeDemoServer(server);
 });

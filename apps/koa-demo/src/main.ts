@@ -5,6 +5,7 @@ import {
   CHAT_TOKEN_CHALLENGE,
   ChatRoom,
   chatTokenRefusal,
+  createDemoServer,
   demoPublicDir,
   echo,
   exitForBackplane,
@@ -76,9 +77,11 @@ app.use(staticPage(demoPublicDir(import.meta.url)));
 app.use(router.routes());
 app.use(router.allowedMethods());
 
-const server = app.listen(config.port, config.host, () => {
+// TLS=1: HTTP/2 and HTTP/1.1 on one port; Koa runs on Node's HTTP/2 compatibility API as it is.
+const server = createDemoServer(config.tls, app.callback());
+server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
-  console.log(listeningMessage('koa-demo', config.host, port));
+  console.log(listeningMessage('koa-demo', config.host, port, config.tls !== undefined));
 });
 const wsgate = attachWebSocket(app, server, { origins: config.allowedOrigins, backplane });
 exitOnSignals(() => wsgate.close());

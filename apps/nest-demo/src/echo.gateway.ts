@@ -1,9 +1,11 @@
 import {
   ConnectedSocket,
   MessageBody,
+  type OnGatewayConnection,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { noteTransport } from '@wsgate/demo-kit';
 import type { WsgateClient, WsgateGatewayOptions } from '@wsgate/nestjs';
 import { config } from './config.js';
 
@@ -22,7 +24,11 @@ interface RawMessage {
   maxMessageBytes: config.maxPayloadBytes,
   messageParser: (data, isBinary) => ({ event: 'echo', data: { data, isBinary } }),
 })
-export class EchoGateway {
+export class EchoGateway implements OnGatewayConnection {
+  handleConnection(client: WsgateClient): void {
+    noteTransport('/echo', client.connection);
+  }
+
   @SubscribeMessage('echo')
   echo(@MessageBody() message: RawMessage, @ConnectedSocket() client: WsgateClient) {
     client.send(message.data, { binary: message.isBinary });

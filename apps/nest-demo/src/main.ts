@@ -12,12 +12,20 @@ import {
 import { WsgateAdapter } from '@wsgate/nestjs';
 import { AppModule } from './app.module.js';
 import { config } from './config.js';
+import { Http2ExpressAdapter } from './http2-express-adapter.js';
 
 // REDIS_URL makes this instance one of a cluster (the chat room and /live topics span it).
 const backplane = await openDemoBackplane().catch(exitForBackplane);
-const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-  logger: ['error', 'warn'],
-});
+const appOptions = { logger: ['error', 'warn'] as ('error' | 'warn')[] };
+// TLS=1: HTTP/2 and HTTP/1.1 on one port (see Http2ExpressAdapter).
+const app =
+  config.tls === undefined
+    ? await NestFactory.create<NestExpressApplication>(AppModule, appOptions)
+    : await NestFactory.create<NestExpressApplication>(
+        AppModule,
+        new Http2ExpressAdapter(config.tls),
+        appOptions,
+      );
 app.useWebSocketAdapter(
   new WsgateAdapter(app, {
     // ALLOWED_ORIGINS applies to every gateway: another Origin gets 403 WSG_ORIGIN_REFUSED.
@@ -34,4 +42,4 @@ app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 exitDeadlineOnSignals();
 await app.listen(config.port, config.host);
 const { port } = app.getHttpServer().address() as AddressInfo;
-console.log(listeningMessage('nest-demo', config.host, port));
+console.log(listeningMessage('nest-demo', config.host, port, config.tls !== undefined));

@@ -9,10 +9,12 @@ import type {
   WebSocketConnection,
 } from '@wsgate/core';
 import {
+  type AnyHttp2Server,
   answerForFrameworkError,
   answerRefusalLookup,
   bridgeUpgrades,
   type FrameworkErrorAnswer,
+  http1AppOverHttp2,
   logEventForException,
   refusePlainRequest,
   ServerGroup,
@@ -140,6 +142,18 @@ function answerForError(error: unknown, response: ServerResponse): FrameworkErro
   return answerForFrameworkError(error, headers);
 }
 
+// --- HTTP/2 ----------------------------------------------------------------------------
+
+/**
+ * The request listener for an HTTP/2 server that serves `app`: Express cannot take the HTTP/2
+ * compatibility API's requests, so HTTP/2 requests reach it as HTTP/1.1 requests over an
+ * in-memory connection (core's `http1AppOverHttp2`); HTTP/1.1 requests reach it directly.
+ */
+export function http2RequestListener(app: ExpressApp): ReturnType<typeof http1AppOverHttp2> {
+  // Called without `next`, an Express app answers what no route took with its final handler.
+  return http1AppOverHttp2(app as (request: IncomingMessage, response: ServerResponse) => unknown);
+}
+
 // --- attaching ------------------------------------------------------------------------
 
 /** Runs a route's handler on its new connection; what it throws or rejects with closes 1011. */
@@ -166,9 +180,13 @@ function runHandler(
  * handshake: whatever the app answers is written as real HTTP, an error passed to next() becomes
  * its catalogue refusal, and a request no WebSocket route takes gets 404 WSG_PATH_NOT_FOUND.
  * Upgrade listeners beside this one keep the requests they claim.
+ *
+ * On an HTTP/2 server (`http2.createSecureServer({ allowHTTP1: true }, http2RequestListener(app))`)
+ * WebSockets over HTTP/2 (RFC 8441 extended CONNECT) take the same way: the app sees each as the
+ * GET upgrade request it stands for.
  */
 export function attachWebSockets(
-  server: HttpServer | HttpsServer,
+  server: HttpServer | HttpsServer | AnyHttp2Server,
   app: ExpressApp,
   options: ExpressWebSocketOptions = {},
 ): AttachedWebSockets {

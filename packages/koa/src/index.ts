@@ -10,6 +10,7 @@ import {
   type WebSocketServer,
 } from '@wsgate/core';
 import {
+  type AnyHttp2Server,
   answerForFrameworkError,
   bridgeUpgrades,
   codeForFrameworkStatus,
@@ -73,7 +74,7 @@ declare module 'koa' {
 
 interface Upgrade {
   readonly exchange: UpgradeExchange;
-  readonly http: HttpServer;
+  readonly http: HttpServer | AnyHttp2Server;
   /** The attachment's servers: equal route options share one (see ServerGroup). */
   readonly group: ServerGroup;
   accepted?: Promise<WebSocketConnection | undefined>;
@@ -200,10 +201,14 @@ export function refusalLookup(journal?: RefusalJournal): Middleware {
  * `await ctx.ws()`; whatever else the chain answers is written to the client as real HTTP, and an
  * upgrade nobody accepts gets 404. Options are core's `ServerOptions` for every route
  * (`path` limits which upgrades reach Koa at all).
+ *
+ * `http` may be an HTTP/2 server (`http2.createSecureServer({ allowHTTP1: true }, app.callback())`):
+ * WebSockets over HTTP/2 (RFC 8441 extended CONNECT) then run through the same chain, which sees
+ * each as the GET upgrade request it stands for.
  */
 export function attachWebSocket(
   app: KoaApplication,
-  http: HttpServer,
+  http: HttpServer | AnyHttp2Server,
   options: KoaWebSocketOptions = {},
 ): KoaWebSocket {
   if (!installed.has(app)) {

@@ -91,12 +91,45 @@ export class HandshakeContext implements ExecutionContext {
     return { getData: <T>() => this.handshake as T, getContext: <T>() => undefined as T };
   }
 
-  private request(): IncomingMessage | HandshakeRequest {
+  private request(): IncomingMessage | HandshakeRequest | Http2UpgradeView {
     const incoming = this.handshake.incoming as (IncomingMessage & { query?: unknown }) | undefined;
-    if (incoming === undefined) return this.handshake;
+    if (incoming === undefined)
+      return this.handshake.transport === 'h2' ? http2UpgradeView(this.handshake) : this.handshake;
     incoming.query ??= Object.fromEntries(this.handshake.query);
     return incoming;
   }
+}
+
+/**
+ * What a guard reads of a WebSocket over HTTP/2 (RFC 8441): the request as the GET upgrade it
+ * stands for, as @wsgate/express and @wsgate/koa show it to their middleware (method GET, no
+ * pseudo-header fields, `host` from `:authority`, `query` parsed as Express would).
+ */
+export interface Http2UpgradeView {
+  readonly method: 'GET';
+  readonly url: string;
+  readonly path: string;
+  readonly httpVersion: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly socket: { readonly remoteAddress: string | undefined };
+  readonly handshake: HandshakeRequest;
+}
+
+function http2UpgradeView(handshake: HandshakeRequest): Http2UpgradeView {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(handshake.headers))
+    if (!name.startsWith(':')) headers[name] = value;
+  return {
+    method: 'GET',
+    url: handshake.url,
+    path: handshake.path,
+    httpVersion: handshake.httpVersion,
+    headers,
+    query: Object.fromEntries(handshake.query),
+    socket: { remoteAddress: handshake.remoteAddress },
+    handshake,
+  };
 }
 
 function settle(value: unknown): Promise<unknown> {

@@ -10,9 +10,10 @@ export function chromiumAvailable(): boolean {
 
 /**
  * Launches headless Chromium (Playwright gives it a fresh temporary profile) with no background
- * networking: this machine has no route out, and Chromium would keep trying.
+ * networking: this machine has no route out, and Chromium would keep trying. `extraArgs` are
+ * added (e.g. `--ignore-certificate-errors` for a demo's self-signed certificate).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!chromiumAvailable()) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run does this)`,
@@ -29,6 +30,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export interface RunningDemo {
   readonly port: number;
+  /** `http://127.0.0.1:PORT`, or `https://` with TLS=1. */
   readonly url: string;
   readonly child: ChildProcess;
   /** Everything the app printed so far. */
@@ -43,15 +44,16 @@ export function startDemo(
     }, timeoutMs);
     const onOutput = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+      const match = /(https?):\/\/127\.0\.0\.1:(\d+)\//.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout?.off('data', onOutput);
         child.stdout?.on('data', (more: Buffer) => {
           output += more.toString();
         });
-        const port = Number(match[1]);
-        resolve({ port, url: `http://127.0.0.1:${port}`, child, output: () => output, stop });
+        const port = Number(match[2]);
+        const url = `${match[1]}://127.0.0.1:${port}`;
+        resolve({ port, url, child, output: () => output, stop });
       }
     };
     child.stdout?.on('data', onOutput);

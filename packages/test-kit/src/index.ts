@@ -5,6 +5,8 @@ export type {
   StartContractApp,
 } from './adapter-app.js';
 export { STALL_QUERY, stallRequested } from './adapter-app.js';
+export type { H2ContractOptions, StartH2ContractApp } from './adapter-h2-suite.js';
+export { describeAdapterOverHttp2 } from './adapter-h2-suite.js';
 export { describeAdapter } from './adapter-suite.js';
 export { BackplaneEvents } from './backplane-events.js';
 export type { BackplaneCluster, BackplaneNodeOptions } from './backplane-suite.js';
@@ -12,11 +14,23 @@ export { describeBackplane } from './backplane-suite.js';
 export { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './chromium.js';
 export type { RunningDemo } from './demo-app.js';
 export { startDemo } from './demo-app.js';
+export { demoTlsSuite } from './demo-h2-suite.js';
 export { demoPageSuite } from './demo-page-suite.js';
 export { demoBrowserSuite } from './demo-suite/browser.js';
+export { demoBrowserH2Suite } from './demo-suite/browser-h2.js';
 export { demoContractSuite } from './demo-suite/contract.js';
 export type { FrameworkAnswer } from './framework-answers.js';
 export { frameworkAnswerFor, frameworkAnswers, httpErrorFor } from './framework-answers.js';
+export type { AnswerRead } from './h2-client.js';
+export {
+  closeOf,
+  h1UpgradeAnswer,
+  h2Answer,
+  h2ConnectAnswer,
+  h2Get,
+  nextMessageOf,
+  openTlsWebSocket,
+} from './h2-client.js';
 export { demoHostileSuite } from './hostile-suite/suite.js';
 export type { LiveMessage } from './live-client.js';
 export { LiveClient } from './live-client.js';

@@ -3,6 +3,7 @@ import { ExchangeLog, roundMs } from './exchange-log.js';
 import { ProbeContext } from './probe-context.js';
 import { runCloseStep } from './steps/close.js';
 import { runDnsStep } from './steps/dns.js';
+import { runHttp2Step } from './steps/http2.js';
 import { runRoundTripStep } from './steps/round-trip.js';
 import { runSwitchSteps } from './steps/switch.js';
 import { runTcpStep } from './steps/tcp.js';
@@ -24,6 +25,8 @@ const probeSteps: ReadonlyArray<(probe: ProbeContext) => boolean | Promise<boole
   runSwitchSteps,
   runRoundTripStep,
   runCloseStep,
+  // Never fails: a note on RFC 8441 support.
+  runHttp2Step,
 ];
 
 /**

@@ -102,6 +102,16 @@ export interface CloseInfo {
   readonly reasonCode?: ErrorCode;
 }
 
+/** What a wss:// server offers of WebSockets over HTTP/2 (RFC 8441), after a healthy probe. */
+export interface Http2Info {
+  /** Whether the TLS connection agreed on h2 (ALPN) and the server sent its SETTINGS. */
+  readonly offered: boolean;
+  /** Whether those SETTINGS carry SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3). */
+  readonly connectProtocol: boolean;
+  /** `ok` when a WebSocket over HTTP/2 opened and closed; else what failed; undefined when not tried. */
+  readonly websocket: string | undefined;
+}
+
 export interface DoctorReport {
   /** The URL as given. */
   readonly input: string;
@@ -123,6 +133,8 @@ export interface DoctorReport {
     readonly elapsedMs: number;
   };
   close?: CloseInfo;
+  /** For a healthy wss:// endpoint: its support of WebSockets over HTTP/2. */
+  http2?: Http2Info;
   /** Every head, frame and event, for --verbose. */
   readonly exchange: ExchangeEntry[];
   capture?: {

@@ -49,7 +49,11 @@ export type { EventSocketListener } from '../node/event-server.js';
 export { EventServer } from '../node/event-server.js';
 export type { EventHandler, EventOptions, EventParser } from '../node/event-socket.js';
 export { EventSocket } from '../node/event-socket.js';
+// --- HTTP/2 ----------------------------------------------------------------------------
+export type { AnyHttp2Server } from '../node/h2-attach.js';
+export { isHttp2Server } from '../node/h2-attach.js';
 export { fromIncomingMessage } from '../node/handshake-request.js';
+export { http1AppOverHttp2 } from '../node/http1-app-over-h2.js';
 
 // --- refusals --------------------------------------------------------------------------
 export { sendRefusal, writeHttpResponse, writeRefusal } from '../node/refusal.js';

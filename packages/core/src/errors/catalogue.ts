@@ -639,7 +639,7 @@ const entries = {
     status: 200,
     title: 'The application answered the upgrade as an ordinary request',
     cause:
-      'A middleware or route of the application answered the upgrade request itself with a success or a redirect (a static file, a page served for every path, a redirect to a login page) before it reached a WebSocket route. Its answer, 200 or any other 2xx or 3xx, is sent as it is; a WebSocket client sees a failed connection.',
+      'A middleware or route of the application answered the upgrade request itself with a success or a redirect (a static file, a page served for every path, a redirect to a login page) before it reached a WebSocket route. Its answer, 200 or any other 2xx or 3xx, is sent as it is; a WebSocket client sees a failed connection. Over HTTP/2 a 2xx would open the WebSocket (RFC 8441 §5), so a 2xx answer to an extended CONNECT is replaced by this refusal with status 404.',
     fix: 'Register the WebSocket route before middleware that answers every path (static files, a catch-all page), or exclude the WebSocket path from it; send credentials rather than relying on a redirect to a login page.',
     doctor:
       'The `upgrade` step reports the answer as WSG_RESPONSE_NOT_UPGRADED, with the Location of a redirect as the URL to try.',

@@ -7,6 +7,7 @@ import type {
   ServerHttp2Stream,
 } from 'node:http2';
 import { logEventForException } from '../errors/log-event.js';
+import { holdConnectProtocol } from './h2-extended-connect.js';
 import { refuseFailedHook, refuseHandshake } from './handshake-refusal.js';
 import { fromHttp2Stream, type HandshakeRequest } from './handshake-request.js';
 import type { WebSocketServer } from './server.js';
@@ -35,11 +36,12 @@ class ExtendedConnectRouter {
   readonly #onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void =>
     this.#stream(stream, headers);
   readonly #onConnect = (request: Http2ServerRequest): void => this.#compatConnect(request);
+  readonly #releaseSetting: () => void;
 
   constructor(private readonly http2: AnyHttp2Server) {
     // RFC 8441 §3: extended CONNECT is allowed only once the server has sent this setting. Node
     // sends it to the sessions that start from now on.
-    http2.updateSettings({ enableConnectProtocol: true });
+    this.#releaseSetting = holdConnectProtocol(http2);
     http2.on('stream', this.#onStream);
     // With Node's compatibility API (a 'request' listener), a CONNECT also comes as 'connect',
     // and is answered 405 when nobody listens: this listener keeps Node from answering ours.
@@ -63,8 +65,7 @@ class ExtendedConnectRouter {
     const { http2 } = this;
     http2.off('stream', this.#onStream);
     http2.off('connect', this.#onConnect);
-    // Sessions that got the setting keep it (RFC 8441 §3 forbids taking it back); new ones do not.
-    http2.updateSettings({ enableConnectProtocol: false });
+    this.#releaseSetting();
   }
 
   /** After `server` shut down (1001 to each of its connections): GOAWAY on its sessions. */

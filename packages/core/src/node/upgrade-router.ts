@@ -4,9 +4,16 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { logEventForException } from '../errors/log-event.js';
-import { fromIncomingMessage } from './handshake-request.js';
+import { isHttp2Server } from './h2-attach.js';
+import { onExtendedConnect } from './h2-extended-connect.js';
+import {
+  fromHttp2Stream,
+  fromIncomingMessage,
+  type HandshakeRequest,
+} from './handshake-request.js';
 import { sendRefusal } from './refusal.js';
 import { answerRefusalLookup, type RefusalJournal } from './refusal-journal.js';
 import { requestHeadArrived } from './request-head-deadline.js';
@@ -38,11 +45,14 @@ function pathOf(url: string | undefined): string {
   return queryStart === -1 ? target : target.slice(0, queryStart);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Several WebSocket endpoints on one HTTP server, with one upgrade listener: each upgrade goes
  * to the server of its exact path (or to the endpoint that serves every other path), and a path
  * no endpoint serves gets 404 WSG_PATH_NOT_FOUND, after a grace period when other upgrade
- * listeners exist.
+ * listeners exist. On an HTTP/2 server (passed where an http server is expected), extended
+ * CONNECT streams (RFC 8441) are routed the same way, and get their 404 at once.
  */
 export class UpgradeRouter {
   private readonly endpoints = new Map<string | undefined, WebSocketServer>();
@@ -73,6 +83,13 @@ export class UpgradeRouter {
         http.off('request', onRequest);
         for (const listener of previous) http.on('request', listener);
       });
+    }
+    if (isHttp2Server(http)) {
+      // No request-head deadline on HTTP/2 (see WebSocketServer.attach).
+      const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void =>
+        this.route(fromHttp2Stream(stream, headers), stream, EMPTY);
+      this.detachers.push(onExtendedConnect(http, onStream));
+      return;
     }
     // After the interception above, which would take the guard's request listener for the app's.
     this.detachers.push(limitHeadsOf(http, options.fallback ?? {}));
@@ -118,10 +135,20 @@ export class UpgradeRouter {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     requestHeadArrived(socket);
-    const handshake = fromIncomingMessage(request);
+    this.route(fromIncomingMessage(request), socket, head);
+  }
+
+  private route(handshake: HandshakeRequest, socket: Duplex, head: Buffer): void {
     const server = this.serverFor(handshake.path);
     if (server === undefined) {
-      this.fallback.refuseUnhandled(this.http, handshake, socket);
+      if (handshake.transport === 'h2')
+        this.fallback.refuse(
+          handshake,
+          socket,
+          'WSG_PATH_NOT_FOUND',
+          `no WebSocket endpoint at ${handshake.path}`,
+        );
+      else this.fallback.refuseUnhandled(this.http, handshake, socket);
       return;
     }
     server.handleUpgrade(handshake, socket, head).catch((error: unknown) => {

@@ -1,0 +1,7 @@
+import { fileURLToPath } from 'node:url';
+import { demoBrowserH2Suite, demoTlsSuite } from '@wsgate/test-kit';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+demoTlsSuite('koa-demo', appDir);
+demoBrowserH2Suite('koa-demo', appDir);
