@@ -82,6 +82,8 @@ const ADAPTER = [
   'logEventForException',
   'newEpoch',
   'objectionOf',
+  'otelApi',
+  'otelApiLoaded',
   'parseEventMessage',
   'parseWebSocketUrl',
   'plainRequestRefusal',
