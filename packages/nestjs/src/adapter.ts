@@ -38,7 +38,9 @@ function servedPath(port: number, path: string | undefined): string | undefined 
  * Nest's own Logger class, reached through the application's logger (the adapter imports nothing
  * of Nest at run time, so that it works with the application's copy, whichever major it is).
  */
-function nestErrorLogger(app: INestApplicationContext | undefined): MessageHandling['logNestError'] {
+function nestErrorLogger(
+  app: INestApplicationContext | undefined,
+): MessageHandling['logNestError'] {
   const appLogger = (app as { logger?: object } | undefined)?.logger;
   const LoggerClass = appLogger?.constructor as (new (context: string) => object) | undefined;
   if (typeof LoggerClass !== 'function') return undefined;
@@ -157,11 +159,17 @@ export class WsgateAdapter
       ),
     });
     const gatewayParser = options.messageParser;
-    const server = new WsgateServer(core, port, path, {
-      parser: () => gatewayParser ?? this.messageParser,
-      closeOnError,
-      onLog: serverOptions.onLog,
-    }, this.handling);
+    const server = new WsgateServer(
+      core,
+      port,
+      path,
+      {
+        parser: () => gatewayParser ?? this.messageParser,
+        closeOnError,
+        onLog: serverOptions.onLog,
+      },
+      this.handling,
+    );
     router.add(path, core);
     this.servers.add(server);
     return server;

@@ -185,7 +185,8 @@ function directHandler(
   if (typeof method !== 'function') return undefined;
   const gatewayClass = instance.constructor as object;
   for (const key of ENHANCER_METADATA) {
-    if (hasAny(getMetadata(key, gatewayClass)) || hasAny(getMetadata(key, method))) return undefined;
+    if (hasAny(getMetadata(key, gatewayClass)) || hasAny(getMetadata(key, method)))
+      return undefined;
   }
   const metadata = getMetadata(ROUTE_ARGS_METADATA, gatewayClass, name) as
     | Record<string, ParamMetadata>

@@ -1,6 +1,6 @@
 import type { WsMessageHandler } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import type {
-  WsgateError,
   HandshakeRequest,
   PresenceMember,
   Subscribed,
@@ -8,6 +8,7 @@ import type {
   TopicPosition,
   WebSocketConnection,
   WebSocketServer,
+  WsgateError,
 } from '@wsgate/core';
 import {
   type EventOptions,
@@ -16,12 +17,7 @@ import {
   encodeEventMessage,
   eventErrorMessage,
 } from '@wsgate/core/adapter';
-import type { Span } from '@opentelemetry/api';
-import {
-  type DirectHandler,
-  directArguments,
-  type GatewayPlace,
-} from './direct-handlers.js';
+import { type DirectHandler, directArguments, type GatewayPlace } from './direct-handlers.js';
 import { inMessageSpan, markMessageSpanFailed } from './message-spans.js';
 import { fromExceptionPayload, nestExceptionPayload } from './messages.js';
 import { asRefusal, inHandlerRun, noteRefusal, takeRefusal } from './topic-refusals.js';
@@ -136,7 +132,10 @@ export class WsgateClient extends EventSocket {
    */
   bindHandlers(handlers: readonly WsMessageHandler[], transform: Transform): void {
     const { handling } = this.server;
-    const direct = handling.findDirect(this.server, handlers.map(({ message }) => message));
+    const direct = handling.findDirect(
+      this.server,
+      handlers.map(({ message }) => message),
+    );
     const path = this.handshake.path;
     this.addHandlers(
       handlers.map(({ message, callback }, index) => {
@@ -179,7 +178,12 @@ export class WsgateClient extends EventSocket {
    * sent as JSON, its error reported as Nest's BaseWsExceptionFilter reports it. Returns a
    * promise only while a Promise result is pending, so that core reads the next message after.
    */
-  private runDirect(handler: DirectHandler, pattern: string, data: unknown, event: string): unknown {
+  private runDirect(
+    handler: DirectHandler,
+    pattern: string,
+    data: unknown,
+    event: string,
+  ): unknown {
     const span = this.span;
     let result: unknown;
     try {

@@ -43,11 +43,7 @@ export function inMessageSpan(
 }
 
 /** The handler failed: its span (if any, and still open) carries the code and an error status. */
-export function markMessageSpanFailed(
-  span: Span | undefined,
-  code: string,
-  error?: unknown,
-): void {
+export function markMessageSpanFailed(span: Span | undefined, code: string, error?: unknown): void {
   if (span === undefined || !span.isRecording()) return;
   span.setAttributes({ [AttributeName.code]: code, [AttributeName.errorType]: code });
   if (error instanceof Error) span.recordException(error);

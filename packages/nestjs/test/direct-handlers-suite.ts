@@ -59,7 +59,10 @@ export function describeDirectHandlers(nest: NestUnderTest): void {
   class DirectGateway {
     @SubscribeMessage('plain')
     plain(@MessageBody() data: unknown, @ConnectedSocket() client: WsgateClient) {
-      return { event: 'plain', data: { data, byNest: calledByNest(), path: client.handshake.path } };
+      return {
+        event: 'plain',
+        data: { data, byNest: calledByNest(), path: client.handshake.path },
+      };
     }
 
     /** No decorators: Nest passes (client, data). */
