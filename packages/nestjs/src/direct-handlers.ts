@@ -27,6 +27,8 @@ export type ParamSource =
   | { readonly kind: 'client' }
   | { readonly kind: 'data'; readonly property: string | undefined }
   | { readonly kind: 'ack' }
+  | { readonly kind: 'event' }
+  | { readonly kind: 'pattern' }
   | { readonly kind: 'null' }
   | { readonly kind: 'undefined' };
 
@@ -71,6 +73,14 @@ const DEFAULT_PARAMS: readonly ParamSource[] = [
   { kind: 'client' },
   { kind: 'data', property: undefined },
   { kind: 'ack' },
+];
+
+/** What Nest passes when a handler's param metadata is there but empty: its own arguments. */
+const RAW_PARAMS: readonly ParamSource[] = [
+  { kind: 'client' },
+  { kind: 'data', property: undefined },
+  { kind: 'event' },
+  { kind: 'pattern' },
 ];
 
 // --- finding ----------------------------------------------------------------------------
@@ -195,6 +205,9 @@ function directHandler(
     return { instance, method: method as DirectHandler['method'], params: DEFAULT_PARAMS };
   }
   const entries = Object.entries(metadata);
+  if (entries.length === 0) {
+    return { instance, method: method as DirectHandler['method'], params: RAW_PARAMS };
+  }
   const length = entries.reduce((max, [, param]) => Math.max(max, param.index + 1), 0);
   const params: ParamSource[] = Array.from({ length }, () => ({ kind: 'undefined' }));
   for (const [key, param] of entries) {
@@ -238,6 +251,12 @@ export function directArguments(
         break;
       case 'ack':
         args[i] = [client, data, event, pattern].find((arg) => typeof arg === 'function');
+        break;
+      case 'event':
+        args[i] = event;
+        break;
+      case 'pattern':
+        args[i] = pattern;
         break;
       case 'null':
         args[i] = null;

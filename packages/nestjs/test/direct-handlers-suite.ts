@@ -71,6 +71,15 @@ export function describeDirectHandlers(nest: NestUnderTest): void {
       return { event: 'bare', data: { data, path: client.handshake.path, byNest: calledByNest() } };
     }
 
+    /** Param metadata present but empty: Nest passes its own (client, data, event, pattern). */
+    @SubscribeMessage('raw')
+    raw(...args: unknown[]) {
+      return {
+        event: 'raw',
+        data: { count: args.length, rest: args.slice(1), byNest: calledByNest() },
+      };
+    }
+
     @SubscribeMessage('property')
     property(@MessageBody('name') name: unknown) {
       return { event: 'property', data: { name, byNest: calledByNest() } };
@@ -159,6 +168,8 @@ export function describeDirectHandlers(nest: NestUnderTest): void {
     }
   }
 
+  Reflect.defineMetadata('__routeArguments__', {}, DirectGateway, 'raw');
+
   describe(`@wsgate/nestjs on ${nest.label}: handlers without enhancers are called directly`, () => {
     let app: INestApplication;
     let client: TestClient;
@@ -195,6 +206,14 @@ export function describeDirectHandlers(nest: NestUnderTest): void {
       expect((await client.next()).json).toEqual({
         event: 'property',
         data: { name: 'ada', byNest: false },
+      });
+    });
+
+    it("gives a handler with empty param metadata Nest's own arguments", async () => {
+      client.emit('raw', 7);
+      expect((await client.next()).json).toEqual({
+        event: 'raw',
+        data: { count: 4, rest: [7, 'raw', 'raw'], byNest: false },
       });
     });
 
