@@ -44,6 +44,13 @@ export interface MessageHandling {
   readonly logNestError: ((error: unknown) => void) | undefined;
 }
 
+/** Every handler through Nest, no spans: for a server made without the adapter's findings. */
+const NEST_PATH_ONLY: MessageHandling = {
+  traceMessages: false,
+  findDirect: () => undefined,
+  logNestError: undefined,
+};
+
 /** rxjs's isObservable, without importing rxjs (the application's copy made the value). */
 function isObservable(value: unknown): value is Subscribable {
   const candidate = value as { lift?: unknown; subscribe?: unknown } | null | undefined;
@@ -310,7 +317,7 @@ export class WsgateServer extends EventServer<WsgateClient> {
     /** The path served; undefined serves every path of its own port. */
     readonly path: string | undefined,
     messaging: Messaging,
-    readonly handling: MessageHandling,
+    readonly handling: MessageHandling = NEST_PATH_ONLY,
   ) {
     super(core, messaging);
   }
