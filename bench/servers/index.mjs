@@ -72,6 +72,17 @@ export const servers = [
     workloads: ['echo-32-binary', 'echo-32-text', 'handshakes'],
   },
   {
+    // wsgate's server in a process holding an Express app and a Nest context: only when named.
+    id: 'wsgate-app-heap',
+    label: "wsgate, an app's heap",
+    file: 'wsgate-app-heap.mjs',
+    role: 'reference',
+    transport: 'websocket',
+    packages: ['core'],
+    optIn: true,
+    workloads: ['echo-32-binary', 'echo-16k-binary', 'echo-1m-binary'],
+  },
+  {
     // wsgate from another build (WSGATE_BENCH_BEFORE), e.g. before a change: only when named.
     id: 'wsgate-before',
     label: 'wsgate (build before)',

@@ -19,6 +19,18 @@ import {
 
 export const echoParser = (data) => ({ event: 'echo', data });
 
+/** The same module as an application context (no HTTP, no gateway server): Nest's heap only. */
+export async function startNestContext() {
+  class Greeter {
+    greet(name) {
+      return `hello ${name}`;
+    }
+  }
+  class AppModule {}
+  Module({ providers: [Greeter] })(AppModule);
+  return NestFactory.createApplicationContext(AppModule, { logger: false });
+}
+
 export async function startNest({ host, port, mode, gatewayOptions, adapter }) {
   const clients = new Set();
   class EchoGateway {

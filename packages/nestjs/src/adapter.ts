@@ -8,8 +8,9 @@ import {
   logEventFor,
   UpgradeRouter,
 } from '@wsgate/core/adapter';
+import { DirectHandlerFinder } from './direct-handlers.js';
 import { answerInFastifyHook } from './fastify.js';
-import { type WsgateClient, WsgateServer } from './gateway-server.js';
+import { type MessageHandling, type WsgateClient, WsgateServer } from './gateway-server.js';
 import { composeVerifier, originPolicy, resolveGuards } from './handshake.js';
 import { guardLifecycleHooks } from './lifecycle.js';
 import type { WsgateAdapterOptions, WsgateGatewayOptions, WsgateMessageParser } from './options.js';
@@ -26,6 +27,26 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 3_000;
 function normalizePath(path: string | undefined): string {
   if (!path) return '/';
   return `/${path.replace(/\/+$/, '')}`.replace(/\/+/g, '/');
+}
+
+/** The path a gateway's server serves: exact on the app's server, every path of its own port without one. */
+function servedPath(port: number, path: string | undefined): string | undefined {
+  return port === APP_SERVER_PORT || path !== undefined ? normalizePath(path) : undefined;
+}
+
+/**
+ * Nest's own Logger class, reached through the application's logger (the adapter imports nothing
+ * of Nest at run time, so that it works with the application's copy, whichever major it is).
+ */
+function nestErrorLogger(
+  app: INestApplicationContext | undefined,
+): MessageHandling['logNestError'] {
+  const appLogger = (app as { logger?: object } | undefined)?.logger;
+  const LoggerClass = appLogger?.constructor as (new (context: string) => object) | undefined;
+  if (typeof LoggerClass !== 'function') return undefined;
+  const logger = new LoggerClass('WsExceptionsHandler') as { error?: (error: unknown) => void };
+  const error = logger.error;
+  return typeof error === 'function' ? (failure) => error.call(logger, failure) : undefined;
 }
 
 // --- adapter ----------------------------------------------------------------------------
@@ -50,6 +71,7 @@ export class WsgateAdapter
   private readonly portsListening: Promise<void>[] = [];
   private messageParser: WsgateMessageParser | undefined;
   private hooksGuarded = false;
+  private readonly handling: MessageHandling;
 
   constructor(
     appOrHttpServer?: INestApplicationContext | HttpServer,
@@ -63,6 +85,15 @@ export class WsgateAdapter
       this.appServer = getHttpServer?.call(appOrHttpServer);
     }
     this.messageParser = options.messageParser;
+    const finder = new DirectHandlerFinder(this.app, (gateway, gatewayPort) => ({
+      port: gatewayPort,
+      path: servedPath(gatewayPort, gateway.path),
+    }));
+    this.handling = {
+      traceMessages: options.traceMessages === true,
+      findDirect: (place, messages) => finder.find(place, messages),
+      logNestError: nestErrorLogger(this.app),
+    };
   }
 
   /** Replaces the adapter's message parser (WsAdapter's habit); a gateway's own parser wins. */
@@ -91,8 +122,7 @@ export class WsgateAdapter
     }
     const onAppServer = port === APP_SERVER_PORT;
     const router = this.routerFor(port, options.host);
-    const path =
-      onAppServer || options.path !== undefined ? normalizePath(options.path) : undefined;
+    const path = servedPath(port, options.path);
     if (router.has(path)) {
       throw new Error(
         `@wsgate/nestjs: two gateways serve ${path ?? 'every path'} on ${onAppServer ? "the app's HTTP server" : `port ${port}`} with differently written paths; write the path the same way in each @WebSocketGateway so that Nest lets them share one server.`,
@@ -108,6 +138,7 @@ export class WsgateAdapter
       maxPayload,
       refusePlainRequests: _plain,
       shutdownTimeoutMs: _shutdown,
+      traceMessages: _trace,
       host: _host,
       path: _path,
       namespace: _namespace,
@@ -128,11 +159,17 @@ export class WsgateAdapter
       ),
     });
     const gatewayParser = options.messageParser;
-    const server = new WsgateServer(core, port, path, {
-      parser: () => gatewayParser ?? this.messageParser,
-      closeOnError,
-      onLog: serverOptions.onLog,
-    });
+    const server = new WsgateServer(
+      core,
+      port,
+      path,
+      {
+        parser: () => gatewayParser ?? this.messageParser,
+        closeOnError,
+        onLog: serverOptions.onLog,
+      },
+      this.handling,
+    );
     router.add(path, core);
     this.servers.add(server);
     return server;

@@ -1,4 +1,5 @@
 import type { WsMessageHandler } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import type {
   HandshakeRequest,
   PresenceMember,
@@ -7,6 +8,7 @@ import type {
   TopicPosition,
   WebSocketConnection,
   WebSocketServer,
+  WsgateError,
 } from '@wsgate/core';
 import {
   type EventOptions,
@@ -15,8 +17,10 @@ import {
   encodeEventMessage,
   eventErrorMessage,
 } from '@wsgate/core/adapter';
-import { fromExceptionPayload } from './messages.js';
-import { inHandlerRun, noteRefusal, takeRefusal } from './topic-refusals.js';
+import { type DirectHandler, directArguments, type GatewayPlace } from './direct-handlers.js';
+import { inMessageSpan, markMessageSpanFailed } from './message-spans.js';
+import { fromExceptionPayload, nestExceptionPayload } from './messages.js';
+import { asRefusal, inHandlerRun, noteRefusal, takeRefusal } from './topic-refusals.js';
 
 // --- types ------------------------------------------------------------------------------
 
@@ -24,7 +28,38 @@ import { inHandlerRun, noteRefusal, takeRefusal } from './topic-refusals.js';
 export type Messaging = EventOptions;
 
 type Subscription = { readonly closed: boolean; unsubscribe(): void };
-type Transform = (data: unknown) => { subscribe(observer: object): Subscription };
+type Subscribable = { subscribe(observer: object): Subscription };
+type Transform = (data: unknown) => Subscribable;
+
+/** How a gateway server's clients run their handlers (the adapter's options and findings). */
+export interface MessageHandling {
+  /** One OpenTelemetry span per handler call (the adapter's `traceMessages`). */
+  readonly traceMessages: boolean;
+  /** The handlers that may be called without Nest's wrapping (see direct-handlers.ts). */
+  readonly findDirect: (
+    place: GatewayPlace,
+    messages: readonly unknown[],
+  ) => readonly (DirectHandler | undefined)[] | undefined;
+  /** Logs what Nest's WsExceptionsHandler logs (with Nest's Logger), for direct handlers. */
+  readonly logNestError: ((error: unknown) => void) | undefined;
+}
+
+/** Every handler through Nest, no spans: for a server made without the adapter's findings. */
+const NEST_PATH_ONLY: MessageHandling = {
+  traceMessages: false,
+  findDirect: () => undefined,
+  logNestError: undefined,
+};
+
+/** rxjs's isObservable, without importing rxjs (the application's copy made the value). */
+function isObservable(value: unknown): value is Subscribable {
+  const candidate = value as { lift?: unknown; subscribe?: unknown } | null | undefined;
+  return typeof candidate?.lift === 'function' && typeof candidate.subscribe === 'function';
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+}
 
 // --- client -----------------------------------------------------------------------------
 
@@ -35,6 +70,10 @@ type Transform = (data: unknown) => { subscribe(observer: object): Subscription 
  */
 export class WsgateClient extends EventSocket {
   private readonly subscriptions = new Set<Subscription>();
+  /** The span of the handler running now (traceMessages), for the error it reports. */
+  private span: Span | undefined;
+  /** A direct handler's topic refusal, while its exception is being emitted. */
+  private directRefusal: WsgateError | undefined;
 
   constructor(
     connection: WebSocketConnection,
@@ -56,7 +95,9 @@ export class WsgateClient extends EventSocket {
   override emit(event: string, data?: unknown): boolean {
     if (event !== 'exception') return super.emit(event, data);
     const error = fromExceptionPayload(data);
-    const refusal = error.code === 'WSG_INTERNAL_ERROR' ? takeRefusal() : undefined;
+    const refusal =
+      error.code === 'WSG_INTERNAL_ERROR' ? (this.directRefusal ?? takeRefusal()) : undefined;
+    markMessageSpanFailed(this.span, refusal?.code ?? error.code);
     if (refusal !== undefined) {
       // Topic codes close nothing (the catalogue's word): the connection stays open.
       const message = `${refusal.title}${refusal.detail === undefined ? '' : ` (${refusal.detail})`}`;
@@ -92,15 +133,143 @@ export class WsgateClient extends EventSocket {
 
   /**
    * Adds a gateway's `@SubscribeMessage` handlers (several gateways may share one path). Called
-   * by the adapter for each gateway on each connection, before any message is read.
+   * by the adapter for each gateway on each connection, before any message is read. A handler
+   * without guards, pipes, interceptors or filters is called directly, with the same arguments,
+   * results and errors as through Nest.
    */
   bindHandlers(handlers: readonly WsMessageHandler[], transform: Transform): void {
-    this.addHandlers(
-      handlers.map(({ message, callback }) => [
-        message as string,
-        (data: unknown, pattern: string) => this.run(callback, transform, data, pattern),
-      ]),
+    const { handling } = this.server;
+    const direct = handling.findDirect(
+      this.server,
+      handlers.map(({ message }) => message),
     );
+    const path = this.handshake.path;
+    this.addHandlers(
+      handlers.map(({ message, callback }, index) => {
+        const pattern = message as string;
+        const fast = direct?.[index];
+        const run =
+          fast === undefined
+            ? (data: unknown, event: string) => this.run(callback, transform, data, event)
+            : (data: unknown, event: string) => this.runDirect(fast, pattern, data, event);
+        if (!handling.traceMessages) return [pattern, run];
+        return [
+          pattern,
+          (data: unknown, event: string) =>
+            inMessageSpan(pattern, path, (span) => {
+              // Kept until the handler settles: Nest's filter reports its error after an await.
+              // The connection reads no other message meanwhile.
+              this.span = span;
+              let result: unknown;
+              try {
+                result = run(data, event);
+              } finally {
+                if (!isThenable(result)) this.span = undefined;
+              }
+              if (isThenable(result)) {
+                const clear = (): void => {
+                  if (this.span === span) this.span = undefined;
+                };
+                result.then(clear, clear);
+              }
+              return result;
+            }),
+        ];
+      }),
+    );
+  }
+
+  /**
+   * Calls a handler that needs nothing of Nest's wrapping, as Nest would: its parameters from
+   * Nest's param metadata, its result (a value, a `{ event, data }`, a Promise, an Observable)
+   * sent as JSON, its error reported as Nest's BaseWsExceptionFilter reports it. Returns a
+   * promise only while a Promise result is pending, so that core reads the next message after.
+   */
+  private runDirect(
+    handler: DirectHandler,
+    pattern: string,
+    data: unknown,
+    event: string,
+  ): unknown {
+    const span = this.span;
+    let result: unknown;
+    try {
+      const args = directArguments(handler.params, this, data, event, pattern);
+      result = handler.method.apply(handler.instance, args);
+    } catch (error) {
+      this.directFailed(error, pattern, data, span);
+      return undefined;
+    }
+    if (!isThenable(result)) {
+      this.deliver(result, pattern, data, span);
+      return undefined;
+    }
+    return result.then(
+      (value) => this.deliver(value, pattern, data, span),
+      (error: unknown) => this.directFailed(error, pattern, data, span),
+    );
+  }
+
+  /** Sends a direct handler's result: each value of an Observable, or the value itself. */
+  private deliver(result: unknown, pattern: string, data: unknown, span: Span | undefined): void {
+    if (!isObservable(result)) {
+      this.reply(result, pattern);
+      return;
+    }
+    let subscription: Subscription | undefined;
+    const release = (): void => {
+      if (subscription !== undefined) this.subscriptions.delete(subscription);
+    };
+    subscription = result.subscribe({
+      next: (response: unknown) => this.reply(response, pattern),
+      error: (error: unknown) => {
+        release();
+        this.directFailed(error, pattern, data, span);
+      },
+      complete: release,
+    });
+    this.keep(subscription);
+  }
+
+  /** What Nest's exception filter does for a handler with no filter of its own. */
+  private directFailed(
+    error: unknown,
+    pattern: string,
+    data: unknown,
+    span: Span | undefined,
+  ): void {
+    const { payload, log } = nestExceptionPayload(error, pattern, data);
+    const outer = this.span;
+    this.span = span;
+    this.directRefusal = asRefusal(error);
+    try {
+      this.emit('exception', payload);
+    } finally {
+      this.directRefusal = undefined;
+      this.span = outer;
+    }
+    if (!log) return;
+    const logNestError = this.server.handling.logNestError;
+    if (logNestError !== undefined) logNestError(error);
+    else this.logFailure(error);
+  }
+
+  /** WsAdapter's habit: a handler's result (a WsResponse `{ event, data }`) goes out as JSON. */
+  private reply(response: unknown, pattern: string): void {
+    if (response === undefined || response === null) return;
+    try {
+      this.send(JSON.stringify(response));
+    } catch (error) {
+      markMessageSpanFailed(this.span, 'WSG_INTERNAL_ERROR', error);
+      this.handlerFailed(error, pattern);
+    }
+  }
+
+  /** Results still streaming (an Observable) stop when the connection closes. */
+  private keep(subscription: Subscription): void {
+    if (subscription.closed) return;
+    if (this.isOpen) this.subscriptions.add(subscription);
+    else subscription.unsubscribe();
   }
 
   /**
@@ -118,28 +287,18 @@ export class WsgateClient extends EventSocket {
     const release = (): void => {
       if (subscription !== undefined) this.subscriptions.delete(subscription);
     };
+    const span = this.span;
     subscription = transform(invoked).subscribe({
-      next: (response: unknown) => {
-        // WsAdapter's habit: a handler's result (a WsResponse `{ event, data }`) goes out as JSON.
-        if (response === undefined || response === null) return;
-        try {
-          this.send(JSON.stringify(response));
-        } catch (error) {
-          this.handlerFailed(error, pattern);
-        }
-      },
+      next: (response: unknown) => this.reply(response, pattern),
       error: (error: unknown) => {
         release();
         // Nest's exception filters catch handler errors; this is for what escapes them.
+        markMessageSpanFailed(span, 'WSG_INTERNAL_ERROR', error);
         this.handlerFailed(error, pattern);
       },
       complete: release,
     });
-    // Results still streaming (an Observable) stop when the connection closes.
-    if (!subscription.closed) {
-      if (this.isOpen) this.subscriptions.add(subscription);
-      else subscription.unsubscribe();
-    }
+    this.keep(subscription);
     return invoked;
   }
 }
@@ -158,6 +317,7 @@ export class WsgateServer extends EventServer<WsgateClient> {
     /** The path served; undefined serves every path of its own port. */
     readonly path: string | undefined,
     messaging: Messaging,
+    readonly handling: MessageHandling = NEST_PATH_ONLY,
   ) {
     super(core, messaging);
   }

@@ -43,3 +43,39 @@ export function fromExceptionPayload(payload: unknown): {
     details: record !== undefined && !nestShape ? record : undefined,
   };
 }
+
+/** Whether `value`'s class, or one it extends, is named `name` (Nest's copy is the app's, not ours). */
+function isInstanceOfNamed(value: unknown, name: string): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (
+    let prototype = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    prototype !== null;
+    prototype = Object.getPrototypeOf(prototype) as typeof prototype
+  ) {
+    if (prototype.constructor?.name === name) return true;
+  }
+  return false;
+}
+
+/**
+ * What Nest's BaseWsExceptionFilter (default options) emits as `exception` for an error of a
+ * handler called directly, and whether it also logs it: a WsException's error object as it is,
+ * its message as `{ status, message, cause: { pattern, data } }`; anything else as
+ * `Internal server error`, logged unless it is an IntrinsicException.
+ */
+export function nestExceptionPayload(
+  exception: unknown,
+  pattern: string,
+  data: unknown,
+): { readonly payload: unknown; readonly log: boolean } {
+  const cause = { pattern, data };
+  if (isInstanceOfNamed(exception, 'WsException')) {
+    const error = (exception as { getError(): unknown }).getError();
+    if (typeof error === 'object' && error !== null) return { payload: error, log: false };
+    return { payload: { status: 'error', message: error, cause }, log: false };
+  }
+  return {
+    payload: { status: 'error', message: NEST_UNKNOWN_ERROR, cause },
+    log: !isInstanceOfNamed(exception, 'IntrinsicException'),
+  };
+}

@@ -62,4 +62,10 @@ export interface WsgateAdapterOptions extends WsgateSharedOptions {
   readonly refusalLookup?: boolean | undefined;
   /** On app.close(): how long clients get to answer the 1001 close before being cut off. */
   readonly shutdownTimeoutMs?: number | undefined;
+  /**
+   * One OpenTelemetry span per `@SubscribeMessage` call, named after its pattern, through the
+   * application's `@opentelemetry/api` and tracer provider (default false: nothing is added to
+   * a message's path).
+   */
+  readonly traceMessages?: boolean | undefined;
 }

@@ -16,6 +16,11 @@ interface HandlerRun {
 }
 
 const runs = new AsyncLocalStorage<HandlerRun>();
+/**
+ * Every refusal a topic call rejected with, for handlers called directly (direct-handlers.ts):
+ * their errors reach the adapter unfiltered, so no async context is needed to recognise one.
+ */
+const refusals = new WeakSet<WsgateError>();
 
 /** Runs a message handler in a context of its own, where topic refusals are kept. */
 export function inHandlerRun<T>(handler: () => T): T {
@@ -32,7 +37,10 @@ export function noteRefusal<T>(call: () => Promise<T>): Promise<T> {
   }
   return promise.catch((error: unknown) => {
     const run = runs.getStore();
-    if (run !== undefined && isWsgateError(error)) run.refusal = error;
+    if (isWsgateError(error)) {
+      refusals.add(error);
+      if (run !== undefined) run.refusal = error;
+    }
     throw error;
   });
 }
@@ -43,4 +51,9 @@ export function takeRefusal(): WsgateError | undefined {
   const refusal = run?.refusal;
   if (run !== undefined) run.refusal = undefined;
   return refusal;
+}
+
+/** `error` when a topic call rejected with it (it is a refusal the client should see by its code). */
+export function asRefusal(error: unknown): WsgateError | undefined {
+  return isWsgateError(error) && refusals.has(error) ? error : undefined;
 }

@@ -48,6 +48,12 @@ const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
   '@wsgate/redis': { redis: '^5.0.0' },
 };
 
+/** Peers a package uses when the application has them, and does without otherwise. */
+const OPTIONAL_PEERS: Record<string, Record<string, string>> = {
+  '@wsgate/core': { '@opentelemetry/api': '^1.9.0' },
+  '@wsgate/nestjs': { '@opentelemetry/api': '^1.9.0' },
+};
+
 describe('which packages a release publishes', () => {
   it('publishes exactly core, the three adapters, the Redis backplane and the wsgate command', () => {
     expect(publicOnes.map((pkg) => pkg.manifest.name).sort()).toEqual([...PUBLIC_PACKAGE_NAMES]);
@@ -196,9 +202,16 @@ describe.each(publicOnes.map((pkg) => [pkg.manifest.name, pkg] as const))(
     });
 
     it('takes its framework as a peer dependency with the majors it supports', () => {
-      expect(manifest.peerDependencies ?? {}).toEqual(FRAMEWORK_PEERS[name] ?? {});
+      const optional = OPTIONAL_PEERS[name] ?? {};
+      expect(manifest.peerDependencies ?? {}).toEqual({ ...FRAMEWORK_PEERS[name], ...optional });
       const devDependencies = (manifest.devDependencies ?? {}) as Record<string, string>;
       const meta = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+      for (const peer of Object.keys(optional)) {
+        expect(meta[peer], peer).toEqual({ optional: true });
+        expect(devDependencies[peer], `${peer} is tested, so it is a dev dependency too`).toEqual(
+          expect.any(String),
+        );
+      }
       for (const peer of Object.keys(FRAMEWORK_PEERS[name] ?? {})) {
         // Typings matter to TypeScript users only: npm must not require them of everyone.
         if (peer.startsWith('@types/') || peer === '@opentelemetry/api')

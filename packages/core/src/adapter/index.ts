@@ -85,6 +85,9 @@ export {
 export type { UpgradeRouterOptions } from '../node/upgrade-router.js';
 export { listenForUpgrades, UpgradeRouter } from '../node/upgrade-router.js';
 export { createSessionCompression, ZlibMessageCodec } from '../node/zlib-codec.js';
+// --- OpenTelemetry, loaded lazily (an optional peer dependency) ---------------------------
+export type { OtelApiModule } from '../observability/otel-api.js';
+export { otelApi, otelApiLoaded } from '../observability/otel-api.js';
 // --- for backplane authors (@wsgate/redis) ------------------------------------------------
 export {
   DEFAULT_HISTORY_MAX_AGE_MS,

@@ -84,6 +84,8 @@ const ADAPTER = [
   'logEventForException',
   'newEpoch',
   'objectionOf',
+  'otelApi',
+  'otelApiLoaded',
   'parseEventMessage',
   'parseWebSocketUrl',
   'plainRequestRefusal',
