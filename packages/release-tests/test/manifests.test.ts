@@ -34,8 +34,6 @@ const byName = new Map(publicOnes.map((pkg) => [pkg.manifest.name, pkg]));
 
 /** The framework each adapter takes as a peer, with the majors it is tested against. */
 const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
-  // Metrics and traces when the application registers an OpenTelemetry SDK; optional.
-  '@wsgate/core': { '@opentelemetry/api': '^1.9.0' },
   '@wsgate/express': { express: '^4.17.0 || ^5.0.0' },
   '@wsgate/koa': { koa: '^2.13.0 || ^3.0.0', '@types/koa': '^2.13.0 || ^3.0.0' },
   '@wsgate/nestjs': {
@@ -214,8 +212,7 @@ describe.each(publicOnes.map((pkg) => [pkg.manifest.name, pkg] as const))(
       }
       for (const peer of Object.keys(FRAMEWORK_PEERS[name] ?? {})) {
         // Typings matter to TypeScript users only: npm must not require them of everyone.
-        if (peer.startsWith('@types/') || peer === '@opentelemetry/api')
-          expect(meta[peer], peer).toEqual({ optional: true });
+        if (peer.startsWith('@types/')) expect(meta[peer], peer).toEqual({ optional: true });
         expect(devDependencies[peer], `${peer} is tested, so it is a dev dependency too`).toEqual(
           expect.any(String),
         );
