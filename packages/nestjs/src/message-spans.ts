@@ -2,6 +2,9 @@ import type { Span } from '@opentelemetry/api';
 import { AttributeName } from '@wsgate/core';
 import { otelApi } from '@wsgate/core/adapter';
 
+/** The optional peer's module, for types only (published declarations never name it). */
+type OtelApi = typeof import('@opentelemetry/api');
+
 /** The instrumentation scope of the message spans. */
 export const MESSAGE_TRACER_NAME = '@wsgate/nestjs';
 
@@ -19,7 +22,7 @@ export function inMessageSpan(
   path: string,
   run: (span: Span | undefined) => unknown,
 ): unknown {
-  const api = otelApi();
+  const api = otelApi() as OtelApi | undefined;
   if (api === undefined) return run(undefined);
   const span = api.trace.getTracer(MESSAGE_TRACER_NAME).startSpan(pattern, {
     kind: api.SpanKind.SERVER,
@@ -47,5 +50,8 @@ export function markMessageSpanFailed(span: Span | undefined, code: string, erro
   if (span === undefined || !span.isRecording()) return;
   span.setAttributes({ [AttributeName.code]: code, [AttributeName.errorType]: code });
   if (error instanceof Error) span.recordException(error);
-  span.setStatus({ code: otelApi()?.SpanStatusCode.ERROR ?? 2, message: code });
+  span.setStatus({
+    code: (otelApi() as OtelApi | undefined)?.SpanStatusCode.ERROR ?? 2,
+    message: code,
+  });
 }

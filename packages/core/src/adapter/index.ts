@@ -85,9 +85,6 @@ export {
 export type { UpgradeRouterOptions } from '../node/upgrade-router.js';
 export { listenForUpgrades, UpgradeRouter } from '../node/upgrade-router.js';
 export { createSessionCompression, ZlibMessageCodec } from '../node/zlib-codec.js';
-// --- OpenTelemetry, loaded lazily (an optional peer dependency) ---------------------------
-export type { OtelApiModule } from '../observability/otel-api.js';
-export { otelApi, otelApiLoaded } from '../observability/otel-api.js';
 // --- for backplane authors (@wsgate/redis) ------------------------------------------------
 export {
   DEFAULT_HISTORY_MAX_AGE_MS,
@@ -102,3 +99,5 @@ export type { CorsOrigin } from './cors-origin.js';
 export { corsOriginPolicy } from './cors-origin.js';
 export type { EventMessage } from './event-message.js';
 export { encodeEventMessage, parseEventMessage } from './event-message.js';
+// --- OpenTelemetry, loaded lazily (an optional peer dependency) ---------------------------
+export { otelApi, otelApiLoaded } from './otel.js';

@@ -6,6 +6,7 @@ import { Server as TlsServer } from 'node:tls';
 import { type LogEvent, logEventFor } from '../errors/log-event.js';
 import { statusOf } from '../errors/status-index.js';
 import { handshakeRefused } from '../observability/hooks.js';
+import { answerClientError } from './client-error.js';
 import { writeRefusal } from './refusal.js';
 
 /**
@@ -122,9 +123,15 @@ function startGuard(
     }
   };
   const onRequest = (request: IncomingMessage): void => requestHeadArrived(request.socket);
+  // An application's own 'clientError' listener decides; else the catalogue answers, without
+  // the reset Node's default answer causes (see answerClientError).
+  const onClientError = (error: Error & { code?: string }, socket: Duplex): void => {
+    if (http.listenerCount('clientError') === 1) answerClientError(error, socket, onLog);
+  };
   const connectionEvent = http instanceof TlsServer ? 'secureConnection' : 'connection';
   http.on(connectionEvent, onConnection);
   http.prependListener('request', onRequest);
+  http.on('clientError', onClientError);
   const deadlines: Deadlines = {
     timeouts: [],
     caps: [],
@@ -132,6 +139,7 @@ function startGuard(
     detach: () => {
       http.off(connectionEvent, onConnection);
       http.off('request', onRequest);
+      http.off('clientError', onClientError);
     },
   };
   guarded.set(http, deadlines);
