@@ -5,8 +5,10 @@ import { type FrameHeader, FrameParser } from './frame-parser.js';
 import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
 import { applyMaskKey } from './mask.js';
 import { MessageAssembler } from './message-assembler.js';
-import type { SessionCompression } from './message-codec.js';
+import type { InflateResult, SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
+import { SendOrder, type SendSlot } from './send-order.js';
+import { type SharedMessage, sharedCompressedFrame } from './shared-message.js';
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message-assembler.js';
 
@@ -38,6 +40,11 @@ export interface SessionHandler {
   onCloseFrame(code: number, reason: string): void;
   /** The peer broke the protocol or a limit; a close frame with the error's code was sent. */
   onFailure(code: ClosingCode, detail: string): void;
+  /**
+   * Work the codec deferred is over: an inflated message was handled (reading goes on unless
+   * paused), or the frames held behind a compressed message went out (`sendWaiting` false).
+   */
+  onCodecSettled?(): void;
 }
 
 export const SessionState = { open: 1, closing: 2, closed: 3 } as const;
@@ -63,6 +70,12 @@ export class WebSocketSession {
   private closeReceivedValue = false;
   private closeCodeValue: number = CloseCode.abnormal;
   private closeReasonValue = '';
+  /** Frames held behind a message compressed off the event loop; made with the first one. */
+  private order: SendOrder | undefined;
+  /** Reading waits for a message inflated off the event loop. */
+  private inflating = false;
+  /** The application paused reading (see pause). */
+  private pausedByApplication = false;
 
   // The frame being read (a control frame when its opcode is 8 or more).
   private frameOpcode = 0;
@@ -127,11 +140,43 @@ export class WebSocketSession {
 
   /** Holds incoming bytes unparsed until `resume` (an application finishing a message first). */
   pause(): void {
+    this.pausedByApplication = true;
     this.parser.pause();
   }
 
   resume(): void {
-    this.parser.resume();
+    this.pausedByApplication = false;
+    if (!this.inflating) this.parser.resume();
+  }
+
+  /** Bytes sent and held behind a message being compressed off the event loop. */
+  get sendWaitingBytes(): number {
+    return this.order?.bytes ?? 0;
+  }
+
+  /** Bytes of messages sent and still being compressed (frames waiting behind them aside). */
+  get compressingBytes(): number {
+    return this.order?.unfilledBytes ?? 0;
+  }
+
+  /** Whether frames wait behind a message being compressed off the event loop. */
+  get sendWaiting(): boolean {
+    return this.order?.waiting === true;
+  }
+
+  /** @internal The assembler's codec inflates a message later: nothing more is read until then. */
+  holdForInflate(): void {
+    this.inflating = true;
+    this.parser.pause();
+  }
+
+  /** @internal The held message's inflate answered; `finish` handles it as the assembler does. */
+  inflated(result: InflateResult, finish: (result: InflateResult) => boolean): void {
+    this.inflating = false;
+    // Closed meanwhile (end of stream, a failure): the message goes with the session.
+    if (this.stateValue === SessionState.closed) return;
+    if (finish(result) && !this.pausedByApplication) this.parser.resume();
+    this.handler.onCodecSettled?.();
   }
 
   get paused(): boolean {
@@ -249,16 +294,64 @@ export class WebSocketSession {
 
   // --- bytes out ------------------------------------------------------------------------
 
-  /** Sends a message; false when the session no longer sends data (after a close frame). */
-  send(data: Uint8Array, isText: boolean): boolean {
+  /**
+   * Sends a message; false when the session no longer sends data (after a close frame). A
+   * message the codec compresses later keeps its place: what is sent after it waits for it.
+   * `offLoop` asks the codec to compress it off the event loop whatever its size.
+   */
+  send(data: Uint8Array, isText: boolean, offLoop = false): boolean {
     if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
     const opcode = isText ? Opcode.text : Opcode.binary;
     const compression = this.compression;
-    if (compression !== undefined && data.length >= compression.thresholdBytes) {
-      this.transmitFrame(opcode, compression.codec.compress(data), true);
-    } else {
+    if (compression === undefined || data.length < compression.thresholdBytes) {
       this.transmitFrame(opcode, data, false);
+      return true;
     }
+    const codec = compression.codec;
+    if (codec.compressOrDefer === undefined) {
+      this.transmitFrame(opcode, codec.compress(data), true);
+      return true;
+    }
+    let slot: SendSlot | undefined;
+    const now = codec.compressOrDefer(
+      data,
+      (compressed) => this.compressedLater(slot as SendSlot, opcode, compressed),
+      offLoop,
+    );
+    if (now !== undefined) this.transmitFrame(opcode, now, true);
+    else slot = this.sendOrder().reserve(data.length);
+    return true;
+  }
+
+  /**
+   * Sends a message serialized once for many server sessions (a topic's): its compressed frame
+   * shared with every session whose codec has the same key, or, when our side takes over
+   * context, the message compressed for this session off the event loop. A session waits for
+   * one compression at a time: while one runs, shared messages go uncompressed behind it (RFC
+   * 7692 §6 allows any message to), so a publisher faster than compression never piles work up.
+   */
+  sendShared(message: SharedMessage): boolean {
+    if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
+    const compression = this.compression;
+    const waiting = this.order?.waiting === true;
+    if (compression === undefined || message.payload.length < compression.thresholdBytes) {
+      this.transmitParts(message.parts);
+      return true;
+    }
+    const codec = compression.codec;
+    const key = codec.sharedCompressionKey;
+    if (key === undefined) {
+      if (waiting) this.transmitParts(message.parts);
+      else this.send(message.payload, message.opcode === Opcode.text, true);
+      return true;
+    }
+    const frame = sharedCompressedFrame(message, codec, key, this.allocate);
+    if (frame.parts !== undefined || waiting) {
+      this.transmitParts(frame.parts ?? message.parts);
+      return true;
+    }
+    const slot = this.sendOrder().reserve(message.bytes);
+    frame.waiters?.push((parts) => this.fillSlot(slot, parts));
     return true;
   }
 
@@ -311,9 +404,46 @@ export class WebSocketSession {
     this.transmitFrame(Opcode.close, payload, false);
   }
 
+  private sendOrder(): SendOrder {
+    this.order ??= new SendOrder(this.handler);
+    return this.order;
+  }
+
+  private compressedLater(
+    slot: SendSlot,
+    opcode: number,
+    compressed: Uint8Array | undefined,
+  ): void {
+    if (compressed === undefined) {
+      this.fillSlot(slot, []);
+      this.fail('WSG_INTERNAL_ERROR', 'compressing a message failed');
+      return;
+    }
+    const parts: Uint8Array[] = [];
+    transmitFrame(
+      { onTransmit: (bytes) => parts.push(bytes) },
+      opcode,
+      compressed,
+      true,
+      true,
+      this.side === 'client',
+      this.allocate,
+    );
+    this.fillSlot(slot, parts);
+  }
+
+  private fillSlot(slot: SendSlot, parts: readonly Uint8Array[]): void {
+    if ((this.order as SendOrder).fill(slot, parts)) this.handler.onCodecSettled?.();
+  }
+
+  private transmitParts(parts: readonly Uint8Array[]): void {
+    const sink = this.order?.waiting === true ? this.order : this.handler;
+    for (const part of parts) sink.onTransmit(part);
+  }
+
   private transmitFrame(opcode: number, payload: Uint8Array, compressed: boolean): void {
     transmitFrame(
-      this.handler,
+      this.order?.waiting === true ? this.order : this.handler,
       opcode,
       payload,
       true,

@@ -100,9 +100,9 @@ describe('topics on one server', () => {
     const written: (readonly Uint8Array[])[] = [];
     for (const { connection } of subscribers) {
       const sendFrame = connection.sendFrame.bind(connection);
-      connection.sendFrame = (parts, bytes) => {
-        written.push(parts);
-        return sendFrame(parts, bytes);
+      connection.sendFrame = (message) => {
+        written.push(message.parts);
+        return sendFrame(message);
       };
       await connection.subscribe('scores');
     }
