@@ -66,7 +66,8 @@ export class ConnectionEnding {
    */
   endSocket(): void {
     const socket = this.#socket;
-    if (this.#session.state !== SessionState.closed || this.#session.sendWaiting) return;
+    if (this.#session.state !== SessionState.closed || this.#session.sendQueue?.waiting === true)
+      return;
     this.#connection.flush();
     if (!socket.writableEnded) socket.end();
   }

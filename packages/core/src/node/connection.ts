@@ -116,7 +116,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#outgoing.bytes + this.#session.sendWaitingBytes;
+    return (
+      this.#socket.writableLength + this.#outgoing.bytes + (this.#session.sendQueue?.bytes ?? 0)
+    );
   }
 
   /**
@@ -355,7 +357,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
         this.socketEnded();
     }
     // A closing session ends the socket once its last frames are out (see ConnectionEnding).
-    if (!this.#session.sendWaiting && this.#session.state === SessionState.closed)
+    if (this.#session.sendQueue?.waiting !== true && this.#session.state === SessionState.closed)
       this.#ending().endSocket();
   }
 
@@ -433,7 +435,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    * (a topic subscriber waits for one compression at a time, see WebSocketSession.sendShared).
    */
   #bufferedForPolicy(): number {
-    return this.#socket.writableLength + this.#outgoing.bytes + this.#session.compressingBytes;
+    return (
+      this.#socket.writableLength +
+      this.#outgoing.bytes +
+      (this.#session.sendQueue?.unfilledBytes ?? 0)
+    );
   }
 
   #withinRate(): boolean {

@@ -1,9 +1,5 @@
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import type {
-  InflateResult,
-  MessageCodec,
-  SessionCompression,
-} from '../protocol/message-codec.js';
+import type { InflateResult, MessageCodec, SessionCompression } from '../protocol/message-codec.js';
 import {
   DEFAULT_DEFLATE_THRESHOLD_BYTES,
   type DeflateAgreement,
@@ -32,9 +28,9 @@ export const SYNC_INFLATE_MAX_OUTPUT_BYTES = 256 * 1024;
 /**
  * Keeps the last `windowBytes` of a direction's plaintext. Compressing or inflating a message
  * with it as the preset dictionary is exactly context takeover (RFC 7692 §7.2.3): the peer's
- * LZ77 window holds the same bytes. One-shot zlib calls then suffice, which keeps zlib work
- * synchronous and bounded, and holds at most one window of bytes per connection instead of a
- * live zlib stream (hundreds of KiB) per direction.
+ * LZ77 window holds the same bytes. One-shot zlib calls then suffice: no zlib stream lives
+ * between messages (hundreds of KiB per direction), only one window of bytes. Each push makes a
+ * new buffer, so a job still running keeps the dictionary it started with.
  */
 class SlidingWindow {
   private bytes: Buffer = EMPTY;

@@ -2,13 +2,17 @@ import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
-import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
+import { type Allocate, allocateZeroed, encodeFrame, transmitFrame } from './frame-serializer.js';
 import { applyMaskKey } from './mask.js';
 import { MessageAssembler } from './message-assembler.js';
 import type { InflateResult, SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 import { SendOrder, type SendSlot } from './send-order.js';
-import { type SharedMessage, sharedCompressedFrame } from './shared-message.js';
+import {
+  type SharedCompressedFrame,
+  type SharedMessage,
+  sharedFrameFor,
+} from './shared-message.js';
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message-assembler.js';
 
@@ -149,19 +153,9 @@ export class WebSocketSession {
     if (!this.inflating) this.parser.resume();
   }
 
-  /** Bytes sent and held behind a message being compressed off the event loop. */
-  get sendWaitingBytes(): number {
-    return this.order?.bytes ?? 0;
-  }
-
-  /** Bytes of messages sent and still being compressed (frames waiting behind them aside). */
-  get compressingBytes(): number {
-    return this.order?.unfilledBytes ?? 0;
-  }
-
-  /** Whether frames wait behind a message being compressed off the event loop. */
-  get sendWaiting(): boolean {
-    return this.order?.waiting === true;
+  /** @internal Frames held behind a message compressed off the event loop, if any ever were. */
+  get sendQueue(): SendOrder | undefined {
+    return this.order;
   }
 
   /** @internal The assembler's codec inflates a message later: nothing more is read until then. */
@@ -323,35 +317,20 @@ export class WebSocketSession {
     return true;
   }
 
-  /**
-   * Sends a message serialized once for many server sessions (a topic's): its compressed frame
-   * shared with every session whose codec has the same key, or, when our side takes over
-   * context, the message compressed for this session off the event loop. A session waits for
-   * one compression at a time: while one runs, shared messages go uncompressed behind it (RFC
-   * 7692 §6 allows any message to), so a publisher faster than compression never piles work up.
-   */
+  /** Sends a message serialized once for many server sessions (a topic's): see sharedFrameFor. */
   sendShared(message: SharedMessage): boolean {
     if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
-    const compression = this.compression;
     const waiting = this.order?.waiting === true;
-    if (compression === undefined || message.payload.length < compression.thresholdBytes) {
-      this.transmitParts(message.parts);
-      return true;
+    const frame = sharedFrameFor(message, this.compression, waiting, this.allocate);
+    if (frame === 'compress-for-session') {
+      return this.send(message.payload, message.opcode === Opcode.text, true);
     }
-    const codec = compression.codec;
-    const key = codec.sharedCompressionKey;
-    if (key === undefined) {
-      if (waiting) this.transmitParts(message.parts);
-      else this.send(message.payload, message.opcode === Opcode.text, true);
-      return true;
+    if (Array.isArray(frame)) {
+      this.transmitParts(frame);
+    } else {
+      const slot = this.sendOrder().reserve(message.bytes);
+      (frame as SharedCompressedFrame).waiters?.push((parts) => this.fillSlot(slot, parts));
     }
-    const frame = sharedCompressedFrame(message, codec, key, this.allocate);
-    if (frame.parts !== undefined || waiting) {
-      this.transmitParts(frame.parts ?? message.parts);
-      return true;
-    }
-    const slot = this.sendOrder().reserve(message.bytes);
-    frame.waiters?.push((parts) => this.fillSlot(slot, parts));
     return true;
   }
 
@@ -419,16 +398,11 @@ export class WebSocketSession {
       this.fail('WSG_INTERNAL_ERROR', 'compressing a message failed');
       return;
     }
-    const parts: Uint8Array[] = [];
-    transmitFrame(
-      { onTransmit: (bytes) => parts.push(bytes) },
-      opcode,
-      compressed,
-      true,
-      true,
-      this.side === 'client',
-      this.allocate,
-    );
+    const parts = encodeFrame(opcode, compressed, {
+      rsv1: true,
+      mask: this.side === 'client',
+      allocate: this.allocate,
+    });
     this.fillSlot(slot, parts);
   }
 

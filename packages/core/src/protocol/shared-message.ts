@@ -1,5 +1,5 @@
-import { type Allocate, transmitFrame } from './frame-serializer.js';
-import type { MessageCodec } from './message-codec.js';
+import { type Allocate, encodeFrame } from './frame-serializer.js';
+import type { MessageCodec, SessionCompression } from './message-codec.js';
 
 /**
  * A message sent to many connections (a topic's), serialized once: its uncompressed frame fits
@@ -22,25 +22,6 @@ export interface SharedMessage {
 export interface SharedCompressedFrame {
   parts: readonly Uint8Array[] | undefined;
   waiters: ((parts: readonly Uint8Array[]) => void)[] | undefined;
-}
-
-function serialize(
-  opcode: number,
-  payload: Uint8Array,
-  compressed: boolean,
-  allocate: Allocate,
-): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  transmitFrame(
-    { onTransmit: (bytes) => parts.push(bytes) },
-    opcode,
-    payload,
-    true,
-    compressed,
-    false,
-    allocate,
-  );
-  return parts;
 }
 
 /**
@@ -66,15 +47,40 @@ export function sharedCompressedFrame(
       ? codec.compress(message.payload)
       : compress.call(codec, message.payload, (later) => {
           const parts =
-            later === undefined ? message.parts : serialize(message.opcode, later, true, allocate);
+            later === undefined
+              ? message.parts
+              : encodeFrame(message.opcode, later, { rsv1: true, allocate });
           made.parts = parts;
           const waiters = made.waiters ?? [];
           made.waiters = undefined;
           for (const waiter of waiters) waiter(parts);
         });
   if (now !== undefined) {
-    made.parts = serialize(message.opcode, now, true, allocate);
+    made.parts = encodeFrame(message.opcode, now, { rsv1: true, allocate });
     made.waiters = undefined;
   }
   return made;
+}
+
+/**
+ * How a server session sends a shared message: these parts now (uncompressed, or the shared
+ * compressed frame when ready), the shared compressed frame once it is, or compressed for the
+ * session alone when our side takes over context. A session waits for one compression at a
+ * time: while one runs (`waiting`), shared messages go uncompressed behind it (RFC 7692 §6
+ * allows any message to), so a publisher faster than compression never piles work up.
+ */
+export function sharedFrameFor(
+  message: SharedMessage,
+  compression: SessionCompression | undefined,
+  waiting: boolean,
+  allocate: Allocate,
+): readonly Uint8Array[] | SharedCompressedFrame | 'compress-for-session' {
+  if (compression === undefined || message.payload.length < compression.thresholdBytes)
+    return message.parts;
+  const codec = compression.codec;
+  const key = codec.sharedCompressionKey;
+  if (key === undefined) return waiting ? message.parts : 'compress-for-session';
+  const frame = sharedCompressedFrame(message, codec, key, allocate);
+  if (frame.parts !== undefined) return frame.parts;
+  return waiting ? message.parts : frame;
 }
