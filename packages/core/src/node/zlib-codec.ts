@@ -97,9 +97,7 @@ export class ZlibMessageCodec implements MessageCodec {
       finishFlush: constants.Z_SYNC_FLUSH,
     };
     const { windowBits, level, memLevel, strategy } = this.deflateOptions;
-    this.sharedCompressionKey = options.compressNoContextTakeover
-      ? `${windowBits}/${level}/${memLevel}/${strategy}`
-      : undefined;
+    this.sharedCompressionKey = `${windowBits}/${level}/${memLevel}/${strategy}`;
   }
 
   compress(message: Uint8Array): Uint8Array {
@@ -115,9 +113,8 @@ export class ZlibMessageCodec implements MessageCodec {
   compressOrDefer(
     message: Uint8Array,
     later: (compressed: Uint8Array | undefined) => void,
-    offLoop = false,
   ): Uint8Array | undefined {
-    if (!offLoop && message.length < SYNC_DEFLATE_MAX_BYTES) return this.compress(message);
+    if (message.length < SYNC_DEFLATE_MAX_BYTES) return this.compress(message);
     const dictionary = this.sent?.dictionary;
     // The window moves on now: the next message, compressed before this one's answer comes,
     // takes over this one's context, as the peer will see them (in the order they are sent).
@@ -128,6 +125,22 @@ export class ZlibMessageCodec implements MessageCodec {
       (output) => later(output === undefined ? undefined : withoutTail(output)),
     );
     return undefined;
+  }
+
+  compressShared(
+    message: Uint8Array,
+    later: (compressed: Uint8Array | undefined) => void,
+  ): Uint8Array | undefined {
+    if (message.length < SYNC_DEFLATE_MAX_BYTES)
+      return withoutTail(deflateRawSync(message, this.deflateOptions));
+    deflateLater(message, this.deflateOptions, (output) =>
+      later(output === undefined ? undefined : withoutTail(output)),
+    );
+    return undefined;
+  }
+
+  sentShared(message: Uint8Array): void {
+    this.sent?.push(message);
   }
 
   decompressOrDefer(

@@ -215,7 +215,7 @@ export class MessageAssembler {
         'the DEFLATE data of a message is invalid',
       );
     }
-    if (this.messageIsText && !this.utf8().update(inflated)) {
+    if (this.messageIsText && !this.isUtf8(inflated)) {
       return this.session.fail(
         'WSG_TEXT_INVALID_UTF8',
         'invalid UTF-8 byte in a compressed text message',
@@ -304,6 +304,14 @@ export class MessageAssembler {
     this.buffer = EMPTY;
     this.bufferLength = 0;
     return data;
+  }
+
+  /** A whole message is valid UTF-8 (the session's streaming validator is left as it is). */
+  private isUtf8(bytes: Uint8Array): boolean {
+    const native = this.options.isUtf8;
+    if (native !== undefined) return native(bytes);
+    const validator = this.utf8();
+    return validator.update(bytes) && validator.atBoundary;
   }
 
   private utf8(): Utf8Validator {

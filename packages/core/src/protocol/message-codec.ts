@@ -13,14 +13,13 @@ export interface MessageCodec {
   decompress(message: Uint8Array, maxOutputBytes: number): InflateResult;
   /**
    * Optional: `compress`, possibly off the event loop. Returns the data now, or undefined and
-   * calls `later` exactly once with the data (undefined when compressing failed). `offLoop`
-   * asks for the deferred path whatever the size. Successive calls take over context in call
-   * order, whichever answers first: the session sends the results in that order.
+   * calls `later` exactly once, never before returning, with the data (undefined when
+   * compressing failed). Successive calls take over context in call order, whichever answers
+   * first: the session sends the results in that order.
    */
   compressOrDefer?(
     message: Uint8Array,
     later: (compressed: Uint8Array | undefined) => void,
-    offLoop?: boolean,
   ): Uint8Array | undefined;
   /**
    * Optional: `decompress`, possibly off the event loop: returns the result now, or undefined
@@ -32,11 +31,22 @@ export interface MessageCodec {
     later: (result: InflateResult) => void,
   ): InflateResult | undefined;
   /**
-   * Set when what this codec sends keeps no context between messages (no context takeover on
-   * our side): codecs with the same key compress a message into the same bytes, so a message
-   * for many connections (a topic's) is compressed once for all of them.
+   * Codecs with the same key turn a message compressed without context (`compressShared`) into
+   * the same bytes, which any of them may send: DEFLATE data that refers to nothing before the
+   * message is valid for every peer, context takeover or not (RFC 7692 §7.2.3 only lets a
+   * message refer back). A topic message is compressed once for all such connections.
    */
   readonly sharedCompressionKey?: string | undefined;
+  /** Compresses without context, now or later (as compressOrDefer); the window is untouched. */
+  compressShared?(
+    message: Uint8Array,
+    later: (compressed: Uint8Array | undefined) => void,
+  ): Uint8Array | undefined;
+  /**
+   * The peer is sent `message` compressed by `compressShared`: with context takeover its window
+   * now holds it, so ours must too. Called in send order.
+   */
+  sentShared?(message: Uint8Array): void;
 }
 
 /** An inflated message, or why there is none. */
