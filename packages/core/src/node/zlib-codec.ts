@@ -29,29 +29,40 @@ export const SYNC_INFLATE_MAX_OUTPUT_BYTES = 256 * 1024;
  * Keeps the last `windowBytes` of a direction's plaintext. Compressing or inflating a message
  * with it as the preset dictionary is exactly context takeover (RFC 7692 §7.2.3): the peer's
  * LZ77 window holds the same bytes. One-shot zlib calls then suffice: no zlib stream lives
- * between messages (hundreds of KiB per direction), only one window of bytes. Each push makes a
- * new buffer, so a job still running keeps the dictionary it started with.
+ * between messages (hundreds of KiB per direction), only the window's bytes, in a buffer of
+ * twice its size that messages are appended to and that is compacted when full: a message costs
+ * a copy of itself (plus at most as much again in compaction), never an allocation, which a
+ * topic message sent to thousands of connections would otherwise make each time.
  */
 class SlidingWindow {
-  private bytes: Buffer = EMPTY;
+  private buffer: Buffer = EMPTY;
+  private end = 0;
 
   constructor(private readonly windowBytes: number) {}
 
+  /** A view of the buffer, valid until the next push: copy it for work that outlives the call. */
   get dictionary(): Buffer | undefined {
-    return this.bytes.length === 0 ? undefined : this.bytes;
+    if (this.end === 0) return undefined;
+    return this.buffer.subarray(Math.max(0, this.end - this.windowBytes), this.end);
   }
 
   push(message: Uint8Array): void {
     const size = this.windowBytes;
+    if (this.buffer.length === 0) this.buffer = Buffer.allocUnsafe(2 * size);
+    const buffer = this.buffer;
     if (message.length >= size) {
-      this.bytes = Buffer.from(message.subarray(message.length - size));
+      buffer.set(message.subarray(message.length - size), 0);
+      this.end = size;
       return;
     }
-    const keep = Math.min(this.bytes.length, size - message.length);
-    const next = Buffer.allocUnsafe(keep + message.length);
-    this.bytes.copy(next, 0, this.bytes.length - keep);
-    next.set(message, keep);
-    this.bytes = next;
+    if (this.end + message.length > buffer.length) {
+      // Keep the last window's worth (less what the message brings), moved to the front.
+      const keep = Math.min(this.end, size - message.length);
+      buffer.copyWithin(0, this.end - keep, this.end);
+      this.end = keep;
+    }
+    buffer.set(message, this.end);
+    this.end += message.length;
   }
 }
 
@@ -115,7 +126,8 @@ export class ZlibMessageCodec implements MessageCodec {
     later: (compressed: Uint8Array | undefined) => void,
   ): Uint8Array | undefined {
     if (message.length < SYNC_DEFLATE_MAX_BYTES) return this.compress(message);
-    const dictionary = this.sent?.dictionary;
+    const window = this.sent?.dictionary;
+    const dictionary = window === undefined ? undefined : Buffer.from(window);
     // The window moves on now: the next message, compressed before this one's answer comes,
     // takes over this one's context, as the peer will see them (in the order they are sent).
     this.sent?.push(message);
@@ -153,7 +165,8 @@ export class ZlibMessageCodec implements MessageCodec {
       const output = this.decompress(message, bound);
       if (output !== 'too-big' || bound === maxOutputBytes) return output;
     }
-    const dictionary = this.received?.dictionary;
+    const window = this.received?.dictionary;
+    const dictionary = window === undefined ? undefined : Buffer.from(window);
     const received = this.received;
     inflateLater(
       message,

@@ -218,6 +218,26 @@ describe('bounds', () => {
   });
 });
 
+describe('the sliding window', () => {
+  it('stays the peer\'s window through compactions: messages of every size, inflated by an independent zlib stream', () => {
+    const codec = new ZlibMessageCodec({
+      compressWindowBits: 9,
+      compressNoContextTakeover: false,
+      decompressWindowBits: 9,
+      decompressNoContextTakeover: false,
+    });
+    const messages = Array.from({ length: 300 }, (_, i) =>
+      Buffer.from(text(1 + ((i * 37) % 700))),
+    );
+    // The peer: one raw inflate stream over everything, as a context-takeover client keeps.
+    const stream = inflateRawSync(
+      Buffer.concat(messages.flatMap((message) => [codec.compress(message), TAIL])),
+      { windowBits: 9, finishFlush: constants.Z_SYNC_FLUSH },
+    );
+    expect(stream.equals(Buffer.concat(messages))).toBe(true);
+  });
+});
+
 describe('topics with compression', () => {
   async function topicServer() {
     const h = await startHarness({ perMessageDeflate: true });
