@@ -2,10 +2,15 @@
  * The load, from its own process: `big-echo` sends 15 MiB text messages (words and numbers) on
  * one connection with permessage-deflate and waits for each echo; `chat` opens 100 members of
  * /chat with permessage-deflate, one of them sending 2 KB messages as fast as the room takes them
- * (at most --window of its own messages on their way back to it). Prints one JSON line.
+ * (at most --window of its own messages on their way back to it). The other 99 members are raw
+ * sockets that negotiate permessage-deflate and read without inflating, so that this process
+ * (on the bystander's core) does not weigh on the bystander 99 inflates per message. Prints one
+ * JSON line.
  *
  *   node load.mjs big-echo|chat --port N [--seconds 10] [--window 16]
  */
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 
 const [scenario, ...args] = process.argv.slice(2);
@@ -70,19 +75,42 @@ async function bigEcho() {
   return { messages: echoed, wrong, mbPerSecond: (bytes * 2) / elapsed / 1e6, seconds: elapsed };
 }
 
+/** A member that reads and drops what it gets (bytes counted), after a deflate handshake. */
+function rawMember() {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let head = '';
+    const state = { socket, bytes: 0 };
+    socket.once('error', reject);
+    socket.write(
+      `GET /chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n`,
+    );
+    const onHead = (chunk) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onHead);
+      if (!head.startsWith('HTTP/1.1 101') || !/permessage-deflate/i.test(head))
+        reject(new Error(`no deflate upgrade: ${head.split('\r\n')[0]}`));
+      socket.on('data', (data) => {
+        state.bytes += data.length;
+      });
+      resolve(state);
+    };
+    socket.on('data', onHead);
+  });
+}
+
 async function chat() {
+  const sender = await open('/chat');
   const members = [];
-  for (let i = 0; i < 100; i++) members.push(await open('/chat'));
-  let delivered = 0;
-  for (const member of members) member.on('message', () => delivered++);
-  const sender = members[0];
+  for (let i = 0; i < 99; i++) members.push(await rawMember());
   const text = wordyText(2000, 3);
   let inFlight = 0;
   let sent = 0;
   const deadline = Date.now() + seconds * 1000;
   await new Promise((resolve) => setTimeout(resolve, 300)); // every subscription live
   const started = process.hrtime.bigint();
-  delivered = 0;
+  let echoed = 0;
   await new Promise((resolve) => {
     const pump = () => {
       while (inFlight < window && Date.now() < deadline) {
@@ -93,6 +121,7 @@ async function chat() {
       if (Date.now() >= deadline && inFlight === 0) resolve();
     };
     sender.on('message', () => {
+      echoed++;
       inFlight--;
       pump();
     });
@@ -100,8 +129,16 @@ async function chat() {
     setTimeout(resolve, (seconds + 10) * 1000);
   });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const member of members) member.terminate();
-  return { sent, deliveriesPerSecond: delivered / elapsed, seconds: elapsed };
+  const wireBytes = members.reduce((sum, member) => sum + member.bytes, 0);
+  sender.terminate();
+  for (const member of members) member.socket.destroy();
+  // Every member gets every message (the sender's echoes count its own deliveries).
+  return {
+    sent,
+    deliveriesPerSecond: (echoed * 100) / elapsed,
+    memberWireBytesPerMessage: wireBytes / 99 / Math.max(1, echoed),
+    seconds: elapsed,
+  };
 }
 
 const result = scenario === 'chat' ? await chat() : await bigEcho();

@@ -219,16 +219,14 @@ describe('bounds', () => {
 });
 
 describe('the sliding window', () => {
-  it('stays the peer\'s window through compactions: messages of every size, inflated by an independent zlib stream', () => {
+  it("stays the peer's window through compactions: messages of every size, inflated by an independent zlib stream", () => {
     const codec = new ZlibMessageCodec({
       compressWindowBits: 9,
       compressNoContextTakeover: false,
       decompressWindowBits: 9,
       decompressNoContextTakeover: false,
     });
-    const messages = Array.from({ length: 300 }, (_, i) =>
-      Buffer.from(text(1 + ((i * 37) % 700))),
-    );
+    const messages = Array.from({ length: 300 }, (_, i) => Buffer.from(text(1 + ((i * 37) % 700))));
     // The peer: one raw inflate stream over everything, as a context-takeover client keeps.
     const stream = inflateRawSync(
       Buffer.concat(messages.flatMap((message) => [codec.compress(message), TAIL])),
