@@ -11,6 +11,7 @@
  *                [--idle-connections 10000] [--no-pin] [--profile]
  *   node run.mjs --render results/<date>.json     (rewrites README's results section only)
  *   node run.mjs fanout [--help]                  (topics fan-out: fanout/run.mjs)
+ *   node run.mjs fairness [...]                   (a bystander beside compression: fairness/run.mjs)
  *
  * --profile runs wsgate alone (or the servers of --servers), once per selected workload, under
  * `node --cpu-prof`, and prints where its time goes (profiles in .build/profiles/).
@@ -596,7 +597,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 try {
-  if (process.argv[2] === 'fanout') {
+  if (process.argv[2] === 'fairness') {
+    const fairness = await import('./fairness/run.mjs');
+    await fairness.main(process.argv.slice(3));
+  } else if (process.argv[2] === 'fanout') {
     const fanout = await import('./fanout/run.mjs');
     await fanout.main(process.argv.slice(3));
   } else {

@@ -60,10 +60,14 @@ export class ConnectionEnding {
     this.#socketError ??= error;
   }
 
-  /** Ends our side of TCP once the session is closed, after what waits to be written. */
+  /**
+   * Ends our side of TCP once the session is closed, after what waits to be written; frames
+   * held behind a compression still running end it when they go (see onCodecSettled).
+   */
   endSocket(): void {
     const socket = this.#socket;
-    if (this.#session.state !== SessionState.closed) return;
+    if (this.#session.state !== SessionState.closed || this.#session.sendQueue?.waiting === true)
+      return;
     this.#connection.flush();
     if (!socket.writableEnded) socket.end();
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { LogEvent } from '../errors/log-event.js';
 import type { WsgateError } from '../errors/wsgate-error.js';
 import type { TrafficTotals } from '../observability/traffic-totals.js';
@@ -108,6 +109,7 @@ export function resolveConnectionSettings(
     autoPong: options.autoPong,
     allocate: Buffer.allocUnsafe,
     allocateMessage: Buffer.allocUnsafeSlow,
+    isUtf8,
     compression: undefined,
     textAsString: (options.textAs ?? 'string') === 'string',
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,

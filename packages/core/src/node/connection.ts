@@ -4,6 +4,7 @@ import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, checkCloseArguments } from '../protocol/close.js';
 import { SessionState, WebSocketSession } from '../protocol/session.js';
+import type { SharedMessage } from '../protocol/shared-message.js';
 import type { PresenceMember, TopicPosition } from '../topics/backplane.js';
 import type { PublishOptions, Subscribed, SubscribeOptions } from '../topics/topic-hub.js';
 import { ConnectionEnding } from './connection-ending.js';
@@ -115,7 +116,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
 
   /** Bytes accepted by `send` and not yet handed to the operating system. */
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#outgoing.bytes;
+    return (
+      this.#socket.writableLength + this.#outgoing.bytes + (this.#session.sendQueue?.bytes ?? 0)
+    );
   }
 
   /**
@@ -185,13 +188,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     if (this.#readyStateValue !== ReadyState.open) return false;
     const bytes = messageBytes(data);
     const isText = typeof data === 'string' ? options?.binary !== true : options?.binary === false;
-    const buffered = this.#socket.writableLength + this.#outgoing.bytes;
+    const buffered = this.#bufferedForPolicy();
     const verdict = sendVerdict(buffered, bytes.length, this.#settings);
     if (verdict !== SendVerdict.send)
       return refuseSend(this, this.#settings, verdict, buffered, bytes.length);
     this.#session.send(bytes, isText);
     this.#settings.traffic?.messageSent();
-    return this.#socket.writableLength + this.#outgoing.bytes < this.#socket.writableHighWaterMark;
+    return this.bufferedAmount < this.#socket.writableHighWaterMark;
   }
 
   // --- topics (see topics/topic-hub.ts) ---------------------------------------------------
@@ -235,13 +238,13 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
    * @internal Writes a frame serialized once for many connections (a topic message), under the
    * same cap and slow-consumer policy as `send`: this connection alone is closed or misses it.
    */
-  sendFrame(parts: readonly Uint8Array[], frameBytes: number): boolean {
+  sendFrame(message: SharedMessage): boolean {
     if (this.#readyStateValue !== ReadyState.open) return false;
-    const buffered = this.#socket.writableLength + this.#outgoing.bytes;
-    const verdict = sendVerdict(buffered, frameBytes, this.#settings);
+    const buffered = this.#bufferedForPolicy();
+    const verdict = sendVerdict(buffered, message.bytes, this.#settings);
     if (verdict !== SendVerdict.send)
-      return refuseSend(this, this.#settings, verdict, buffered, frameBytes);
-    for (const part of parts) this.onTransmit(part);
+      return refuseSend(this, this.#settings, verdict, buffered, message.bytes);
+    this.#session.sendShared(message);
     this.#settings.traffic?.messageSent();
     return true;
   }
@@ -344,6 +347,20 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
     this.#outgoing.add(bytes, this.#socket, this);
   }
 
+  /** @internal Deferred compression work ended: reading may go on, held frames went out. */
+  onCodecSettled(): void {
+    if (this.#readyStateValue === ReadyState.closed) return;
+    if (!this.#session.paused) {
+      this.#readOn();
+      // The end of the stream came while an inflate held reading: it waited for the message.
+      if (this.#socket.readableEnded && this.#session.state !== SessionState.closed)
+        this.socketEnded();
+    }
+    // A closing session ends the socket once its last frames are out (see ConnectionEnding).
+    if (this.#session.sendQueue?.waiting !== true && this.#session.state === SessionState.closed)
+      this.#ending().endSocket();
+  }
+
   /** @internal */
   onCloseFrame(): void {
     this.#readyStateValue = ReadyState.closing;
@@ -411,6 +428,19 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> {
   }
 
   // --- internals ------------------------------------------------------------------------
+
+  /**
+   * What the cap and the slow-consumer policy count: bytes waiting for the peer, and messages
+   * still being compressed; not the frames held behind those, which wait for us, not the peer
+   * (a topic subscriber waits for one compression at a time, see WebSocketSession.sendShared).
+   */
+  #bufferedForPolicy(): number {
+    return (
+      this.#socket.writableLength +
+      this.#outgoing.bytes +
+      (this.#session.sendQueue?.unfilledBytes ?? 0)
+    );
+  }
 
   #withinRate(): boolean {
     const now = this.#settings.clock();

@@ -64,7 +64,7 @@ function observeTotals(meter: Meter): void {
     });
   meter
     .createObservableUpDownCounter(MetricName.compressionPending, {
-      description: 'Compression jobs waiting to run (0 while compression is synchronous)',
+      description: 'Compression jobs waiting for a free slot of the threadpool',
       unit: '{job}',
     })
     .addCallback((result: ObservableResult) => result.observe(compressionJobs.pending));

@@ -52,9 +52,8 @@ export const topicTotals = {
 };
 
 /**
- * Compression work waiting to run, now. Compression is synchronous today (one-shot zlib calls in
- * node/zlib-codec.ts), so nothing ever waits and this stays 0: the instrument
- * `wsgate.server.compression.pending` is documented and exported so that a compression queue
- * (a worker pool, a deferred path) only has to add and subtract here.
+ * Compression work waiting to run, now: long messages are deflated and inflated on the
+ * threadpool, a bounded number at a time (node/zlib-jobs.ts); the others wait in order, counted
+ * here for `wsgate.server.compression.pending`.
  */
 export const compressionJobs = { pending: 0 };

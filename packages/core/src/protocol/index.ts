@@ -68,7 +68,7 @@ export {
   headerHasToken,
 } from './http-head.js';
 export { applyMask } from './mask.js';
-export type { MessageCodec, SessionCompression } from './message-codec.js';
+export type { InflateResult, MessageCodec, SessionCompression } from './message-codec.js';
 export { isControlOpcode, MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 export type { DeflateAgreement, DeflateOptions } from './permessage-deflate.js';
 export {

@@ -3,7 +3,7 @@ import type { FrameHeader, FrameParser } from './frame-parser.js';
 import { type Allocate, allocateZeroed } from './frame-serializer.js';
 import { applyMaskKey, copyUnmasked } from './mask.js';
 import { compressedLimit, joinParts, ownsItsBuffer, type Parts } from './message-bytes.js';
-import type { SessionCompression } from './message-codec.js';
+import type { InflateResult, SessionCompression } from './message-codec.js';
 import { Opcode } from './opcodes.js';
 import type { SessionHandler, SessionOptions } from './session.js';
 import { Utf8Validator } from './utf8.js';
@@ -27,9 +27,11 @@ const MAX_VIEW_PARTS = 64;
  */
 const UNMASK_IN_PLACE_MAX_BYTES = 16 * 1024;
 
-/** What the assembler needs of its session: failing the connection with a catalogue code. */
+/** What the assembler needs of its session: failing the connection, holding reading for an inflate. */
 export interface FailingSession {
   fail(code: ClosingCode, detail: string): false;
+  holdForInflate(): void;
+  inflated(result: InflateResult, finish: (result: InflateResult) => boolean): void;
 }
 
 /**
@@ -184,12 +186,27 @@ export class MessageAssembler {
     if (!messageEnds) return true;
     const compressed = whole ? piece : this.takeBuffer(false);
     const codec = (this.compression as SessionCompression).codec;
-    const output = codec.decompress(compressed, this.maxMessageBytes);
+    const limit = this.maxMessageBytes;
+    if (codec.decompressOrDefer === undefined)
+      return this.inflated(codec.decompress(compressed, limit));
+    // A long message is inflated off the event loop; reading waits for it, which keeps the
+    // connection's messages in order and its bytes held to what one read brings.
+    const now = codec.decompressOrDefer(compressed, limit, (later) =>
+      this.session.inflated(later, (output) => this.inflated(output)),
+    );
+    if (now !== undefined) return this.inflated(now);
+    this.session.holdForInflate();
+    return true;
+  }
+
+  /** A compressed message's inflated bytes, checked and delivered. */
+  private inflated(output: InflateResult): boolean {
+    const limit = this.maxMessageBytes;
     const inflated = typeof output === 'string' ? output : this.ownedView(output, 0);
     if (inflated === 'too-big') {
       return this.session.fail(
         'WSG_MESSAGE_TOO_BIG',
-        `the message inflates to more than ${this.maxMessageBytes} bytes`,
+        `the message inflates to more than ${limit} bytes`,
       );
     }
     if (inflated === 'invalid') {
@@ -198,7 +215,7 @@ export class MessageAssembler {
         'the DEFLATE data of a message is invalid',
       );
     }
-    if (this.messageIsText && !this.utf8().update(inflated)) {
+    if (this.messageIsText && !this.isUtf8(inflated)) {
       return this.session.fail(
         'WSG_TEXT_INVALID_UTF8',
         'invalid UTF-8 byte in a compressed text message',
@@ -287,6 +304,14 @@ export class MessageAssembler {
     this.buffer = EMPTY;
     this.bufferLength = 0;
     return data;
+  }
+
+  /** A whole message is valid UTF-8 (the session's streaming validator is left as it is). */
+  private isUtf8(bytes: Uint8Array): boolean {
+    const native = this.options.isUtf8;
+    if (native !== undefined) return native(bytes);
+    const validator = this.utf8();
+    return validator.update(bytes) && validator.atBoundary;
   }
 
   private utf8(): Utf8Validator {

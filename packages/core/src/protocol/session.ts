@@ -2,11 +2,17 @@ import type { ClosingCode } from '../errors/catalogue.js';
 import { closeCodeFor, closeReasonFor } from '../errors/close-reason.js';
 import { CloseCode, encodeClosePayload, parseClosePayload } from './close.js';
 import { type FrameHeader, FrameParser } from './frame-parser.js';
-import { type Allocate, allocateZeroed, transmitFrame } from './frame-serializer.js';
+import { type Allocate, allocateZeroed, encodeFrame, transmitFrame } from './frame-serializer.js';
 import { applyMaskKey } from './mask.js';
 import { MessageAssembler } from './message-assembler.js';
-import type { SessionCompression } from './message-codec.js';
+import type { InflateResult, SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
+import { SendOrder, type SendSlot } from './send-order.js';
+import {
+  type SharedCompressedFrame,
+  type SharedMessage,
+  sharedFrameFor,
+} from './shared-message.js';
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message-assembler.js';
 
@@ -26,6 +32,11 @@ export interface SessionOptions {
   readonly allocateMessage?: Allocate | undefined;
   /** permessage-deflate, when negotiated. */
   readonly compression?: SessionCompression | undefined;
+  /**
+   * Checks a whole message as UTF-8 at once (the Node layer passes buffer.isUtf8, native), for
+   * inflated text messages: our streaming validator takes about 1 ms per MiB on the event loop.
+   */
+  readonly isUtf8?: ((bytes: Uint8Array) => boolean) | undefined;
 }
 
 export interface SessionHandler {
@@ -38,6 +49,11 @@ export interface SessionHandler {
   onCloseFrame(code: number, reason: string): void;
   /** The peer broke the protocol or a limit; a close frame with the error's code was sent. */
   onFailure(code: ClosingCode, detail: string): void;
+  /**
+   * Work the codec deferred is over: an inflated message was handled (reading goes on unless
+   * paused), or the frames held behind a compressed message went out (`sendWaiting` false).
+   */
+  onCodecSettled?(): void;
 }
 
 export const SessionState = { open: 1, closing: 2, closed: 3 } as const;
@@ -63,6 +79,12 @@ export class WebSocketSession {
   private closeReceivedValue = false;
   private closeCodeValue: number = CloseCode.abnormal;
   private closeReasonValue = '';
+  /** Frames held behind a message compressed off the event loop; made with the first one. */
+  private order: SendOrder | undefined;
+  /** Reading waits for a message inflated off the event loop. */
+  private inflating = false;
+  /** The application paused reading (see pause). */
+  private pausedByApplication = false;
 
   // The frame being read (a control frame when its opcode is 8 or more).
   private frameOpcode = 0;
@@ -127,11 +149,33 @@ export class WebSocketSession {
 
   /** Holds incoming bytes unparsed until `resume` (an application finishing a message first). */
   pause(): void {
+    this.pausedByApplication = true;
     this.parser.pause();
   }
 
   resume(): void {
-    this.parser.resume();
+    this.pausedByApplication = false;
+    if (!this.inflating) this.parser.resume();
+  }
+
+  /** @internal Frames held behind a message compressed off the event loop, if any ever were. */
+  get sendQueue(): SendOrder | undefined {
+    return this.order;
+  }
+
+  /** @internal The assembler's codec inflates a message later: nothing more is read until then. */
+  holdForInflate(): void {
+    this.inflating = true;
+    this.parser.pause();
+  }
+
+  /** @internal The held message's inflate answered; `finish` handles it as the assembler does. */
+  inflated(result: InflateResult, finish: (result: InflateResult) => boolean): void {
+    this.inflating = false;
+    // Closed meanwhile (end of stream, a failure): the message goes with the session.
+    if (this.stateValue === SessionState.closed) return;
+    if (finish(result) && !this.pausedByApplication) this.parser.resume();
+    this.handler.onCodecSettled?.();
   }
 
   get paused(): boolean {
@@ -249,16 +293,58 @@ export class WebSocketSession {
 
   // --- bytes out ------------------------------------------------------------------------
 
-  /** Sends a message; false when the session no longer sends data (after a close frame). */
+  /**
+   * Sends a message; false when the session no longer sends data (after a close frame). A
+   * message the codec compresses later keeps its place: what is sent after it waits for it.
+   */
   send(data: Uint8Array, isText: boolean): boolean {
     if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
     const opcode = isText ? Opcode.text : Opcode.binary;
     const compression = this.compression;
-    if (compression !== undefined && data.length >= compression.thresholdBytes) {
-      this.transmitFrame(opcode, compression.codec.compress(data), true);
-    } else {
+    if (compression === undefined || data.length < compression.thresholdBytes) {
       this.transmitFrame(opcode, data, false);
+      return true;
     }
+    const codec = compression.codec;
+    if (codec.compressOrDefer === undefined) {
+      this.transmitFrame(opcode, codec.compress(data), true);
+      return true;
+    }
+    let slot: SendSlot | undefined;
+    const now = codec.compressOrDefer(data, (compressed) =>
+      this.compressedLater(slot as SendSlot, opcode, compressed),
+    );
+    if (now !== undefined) this.transmitFrame(opcode, now, true);
+    else slot = this.sendOrder().reserve(data.length);
+    return true;
+  }
+
+  /**
+   * Sends a message serialized once for many server sessions (a topic's): see sharedFrameFor.
+   * Its compressed frame refers to nothing before it, so it fits every peer, context takeover or
+   * not; nothing is compressed for this session alone.
+   */
+  sendShared(message: SharedMessage): boolean {
+    if (this.closeSentValue || this.stateValue === SessionState.closed) return false;
+    const waiting = this.order?.waiting === true;
+    const frame = sharedFrameFor(message, this.compression, waiting, this.allocate);
+    const codec = this.compression?.codec;
+    if (Array.isArray(frame)) {
+      // The peer's window takes in what it inflates, in order (RFC 7692 §7.2.3): ours follows.
+      if (frame !== message.parts) codec?.sentShared?.(message.payload);
+      this.transmitParts(frame);
+      return true;
+    }
+    codec?.sentShared?.(message.payload);
+    const slot = this.sendOrder().reserve(message.bytes);
+    (frame as SharedCompressedFrame).waiters?.push((ready) => {
+      if (ready.parts !== undefined) this.fillSlot(slot, ready.parts);
+      else {
+        // Our window already holds the message: it cannot go uncompressed now.
+        this.fillSlot(slot, []);
+        this.fail('WSG_INTERNAL_ERROR', 'compressing a topic message failed');
+      }
+    });
     return true;
   }
 
@@ -311,9 +397,41 @@ export class WebSocketSession {
     this.transmitFrame(Opcode.close, payload, false);
   }
 
+  private sendOrder(): SendOrder {
+    this.order ??= new SendOrder(this.handler);
+    return this.order;
+  }
+
+  private compressedLater(
+    slot: SendSlot,
+    opcode: number,
+    compressed: Uint8Array | undefined,
+  ): void {
+    if (compressed === undefined) {
+      this.fillSlot(slot, []);
+      this.fail('WSG_INTERNAL_ERROR', 'compressing a message failed');
+      return;
+    }
+    const parts = encodeFrame(opcode, compressed, {
+      rsv1: true,
+      mask: this.side === 'client',
+      allocate: this.allocate,
+    });
+    this.fillSlot(slot, parts);
+  }
+
+  private fillSlot(slot: SendSlot, parts: readonly Uint8Array[]): void {
+    if ((this.order as SendOrder).fill(slot, parts)) this.handler.onCodecSettled?.();
+  }
+
+  private transmitParts(parts: readonly Uint8Array[]): void {
+    const sink = this.order?.waiting === true ? this.order : this.handler;
+    for (const part of parts) sink.onTransmit(part);
+  }
+
   private transmitFrame(opcode: number, payload: Uint8Array, compressed: boolean): void {
     transmitFrame(
-      this.handler,
+      this.order?.waiting === true ? this.order : this.handler,
       opcode,
       payload,
       true,

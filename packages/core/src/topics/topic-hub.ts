@@ -4,6 +4,7 @@ import { topicRecovery } from '../observability/hooks.js';
 import { topicTotals } from '../observability/traffic-totals.js';
 import { transmitFrame } from '../protocol/frame-serializer.js';
 import { Opcode } from '../protocol/opcodes.js';
+import type { SharedMessage } from '../protocol/shared-message.js';
 import type {
   Backplane,
   BackplaneEvent,
@@ -77,17 +78,12 @@ interface LocalTopic {
   filling: TopicMessage[] | undefined;
 }
 
-/** A frame serialized once, written to every subscriber as it is. */
-export interface SharedFrame {
-  readonly parts: readonly Uint8Array[];
-  readonly bytes: number;
-}
-
-function collectFrame(opcode: number, payload: Uint8Array): SharedFrame {
+/** A message serialized once: its uncompressed frame, written to every subscriber as it is. */
+function sharedMessage(opcode: number, payload: Uint8Array): SharedMessage {
   const parts: Uint8Array[] = [];
-  // Unmasked and uncompressed: RFC 6455 §5.1 (servers never mask) and RFC 7692 §6 (a message may
-  // go uncompressed whatever was negotiated), so one frame fits every subscriber, and no
-  // compression context — taken over from message to message — is touched.
+  // Unmasked and uncompressed: one frame fits every subscriber (see SharedMessage), and no
+  // compression context — taken over from message to message — is touched. Subscribers that
+  // agreed to compression get a compressed frame made once for all of those that can share it.
   transmitFrame(
     { onTransmit: (bytes) => parts.push(bytes) },
     opcode,
@@ -97,16 +93,16 @@ function collectFrame(opcode: number, payload: Uint8Array): SharedFrame {
     false,
     Buffer.allocUnsafe,
   );
-  return { parts, bytes: parts.reduce((sum, part) => sum + part.length, 0) };
+  return { opcode, payload, parts, bytes: parts.reduce((sum, part) => sum + part.length, 0) };
 }
 
-function encode(message: TopicMessage, format: TopicFrame | undefined): SharedFrame {
+function encode(message: TopicMessage, format: TopicFrame | undefined): SharedMessage {
   if (format === undefined)
-    return collectFrame(message.binary ? Opcode.binary : Opcode.text, message.data);
+    return sharedMessage(message.binary ? Opcode.binary : Opcode.text, message.data);
   const framed = format(message);
   return typeof framed === 'string'
-    ? collectFrame(Opcode.text, Buffer.from(framed, 'utf8'))
-    : collectFrame(Opcode.binary, framed);
+    ? sharedMessage(Opcode.text, Buffer.from(framed, 'utf8'))
+    : sharedMessage(Opcode.binary, framed);
 }
 
 const encoder = new TextEncoder();
@@ -126,7 +122,7 @@ export class TopicHub implements BackplaneClient {
   readonly #byConnection = new Map<WebSocketConnection, Map<string, Subscription>>();
   readonly #onClose: (this: WebSocketConnection) => void;
   /** Frames of messages still referenced (by subscribers' buffers, by history being replayed). */
-  readonly #frames = new WeakMap<TopicMessage, SharedFrame>();
+  readonly #frames = new WeakMap<TopicMessage, SharedMessage>();
 
   constructor(
     backplane: Backplane | undefined,
@@ -293,7 +289,7 @@ export class TopicHub implements BackplaneClient {
       subscription.epoch = message.epoch;
       subscription.offset = message.offset;
       const frame = this.#frameOf(message);
-      if (connection.sendFrame(frame.parts, frame.bytes)) topicTotals.deliveries++;
+      if (connection.sendFrame(frame)) topicTotals.deliveries++;
     }
   }
 
@@ -352,12 +348,12 @@ export class TopicHub implements BackplaneClient {
       subscription.epoch = message.epoch;
       subscription.offset = message.offset;
       const frame = this.#frameOf(message);
-      if (connection.sendFrame(frame.parts, frame.bytes)) topicTotals.deliveries++;
+      if (connection.sendFrame(frame)) topicTotals.deliveries++;
     }
   }
 
   /** The message's frame, serialized once however many subscribers go live with it. */
-  #frameOf(message: TopicMessage): SharedFrame {
+  #frameOf(message: TopicMessage): SharedMessage {
     let frame = this.#frames.get(message);
     if (frame === undefined) {
       frame = encode(message, this.#format);

@@ -13,6 +13,7 @@ import {
   MemoryBackplane,
   type WebSocketConnection,
 } from '../../src/index.js';
+import { MAX_CONCURRENT_ZLIB_JOBS, runZlibJob } from '../../src/node/zlib-jobs.js';
 import { MetricName } from '../../src/observability/metric-names.js';
 import { closeHarnesses, startHarness } from '../node/harness.js';
 import { eventually, type MetricsSdk, registerMetricsSdk } from './otel-sdk.js';
@@ -153,9 +154,16 @@ describe('connection metrics with the OpenTelemetry SDK registered', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it('observes the compression queue, empty while compression is synchronous', async () => {
+  it('observes the compression queue: the jobs waiting for a slot, then none', async () => {
     const sets = await sdk.attributeSets(MetricName.compressionPending);
     expect(sets).toHaveLength(1);
+    expect(await sdk.sum(MetricName.compressionPending)).toBe(0);
+    const running: Array<() => void> = [];
+    for (let i = 0; i < MAX_CONCURRENT_ZLIB_JOBS + 2; i++)
+      runZlibJob((finished) => running.push(finished));
+    expect(await sdk.sum(MetricName.compressionPending)).toBe(2);
+    // Each job finishing starts the next one waiting.
+    for (let i = 0; i < MAX_CONCURRENT_ZLIB_JOBS + 2; i++) (running[i] as () => void)();
     expect(await sdk.sum(MetricName.compressionPending)).toBe(0);
   });
 });
