@@ -5,7 +5,9 @@
  * stream of it) against HTTP/1.1 upgrades (one TLS connection per WebSocket), on the same wsgate
  * server process, in alternation. Each WebSocket keeps one message in flight. The client is
  * wsgate's own `connect` in this process (Node), so both sides pay Node's costs: read the ratio,
- * not the absolute figures.
+ * not the absolute figures. Then handshakes: WebSockets opened (and closed) per second by 16
+ * clients at a time, each a new stream of one session over HTTP/2, each a new TLS connection over
+ * HTTP/1.1 (what RFC 8441 saves).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -114,19 +116,60 @@ async function measure(port, transport) {
   return rate;
 }
 
+/** WebSockets opened and closed per second over `transport`, 16 at a time, for durationMs. */
+async function measureHandshakes(port, transport) {
+  const url = `wss://127.0.0.1:${port}/echo`;
+  const session =
+    transport === 'h2'
+      ? http2.connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false })
+      : undefined;
+  session?.setMaxListeners(100);
+  const deadline = performance.now() + durationMs;
+  let opened = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const ws = await connect(url, {
+        http2: session ?? false,
+        rejectUnauthorized: false,
+        perMessageDeflate: false,
+      });
+      opened += 1;
+      await new Promise((resolve) => {
+        ws.once('close', resolve);
+        ws.close(1000);
+      });
+    }
+  };
+  const startedAt = performance.now();
+  await Promise.all(Array.from({ length: 16 }, worker));
+  const rate = (opened * 1000) / (performance.now() - startedAt);
+  session?.close();
+  return rate;
+}
+
 const server = await startServer(certificate());
 const rates = { 'http/1.1': [], h2: [] };
+const handshakes = { 'http/1.1': [], h2: [] };
 try {
   for (let rep = 0; rep < reps; rep += 1) {
     for (const transport of ['http/1.1', 'h2'])
       rates[transport].push(await measure(server.port, transport));
   }
+  for (let rep = 0; rep < reps; rep += 1) {
+    for (const transport of ['http/1.1', 'h2'])
+      handshakes[transport].push(await measureHandshakes(server.port, transport));
+  }
 } finally {
   server.child.kill('SIGTERM');
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const [transport, values] of Object.entries(rates))
-  console.log(
-    `${transport.padEnd(8)} ${Math.round(median(values)).toLocaleString('en')} msg/s (runs: ${values.map((v) => Math.round(v)).join(', ')})`,
-  );
-console.log(`h2 / http/1.1: ${(median(rates.h2) / median(rates['http/1.1'])).toFixed(2)}`);
+const report = (what, unit, table) => {
+  console.log(what);
+  for (const [transport, values] of Object.entries(table))
+    console.log(
+      `  ${transport.padEnd(8)} ${Math.round(median(values)).toLocaleString('en')} ${unit} (runs: ${values.map((v) => Math.round(v)).join(', ')})`,
+    );
+  console.log(`  h2 / http/1.1: ${(median(table.h2) / median(table['http/1.1'])).toFixed(2)}`);
+};
+report(`32 B echo, ${connections} WebSockets`, 'msg/s', rates);
+report('handshakes, 16 at a time', 'WebSockets opened/s', handshakes);
