@@ -48,19 +48,29 @@ function remoteSettingsOf(session: ClientHttp2Session): Promise<http2.Settings> 
   // Node keeps the defaults until the server's SETTINGS arrive; `connecting` is over by then.
   if (!session.connecting && session.remoteSettings.enableConnectProtocol === true)
     return Promise.resolve(session.remoteSettings);
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => {
-      session.off('remoteSettings', onSettings);
-      reject(error);
-    };
-    const onSettings = (settings: http2.Settings) => {
-      session.off('error', onError);
-      resolve(settings);
-    };
-    session.once('remoteSettings', onSettings);
-    session.once('error', onError);
-  });
+  // Connects waiting on one session share one pair of listeners (no MaxListeners warning).
+  let waiting = settingsAwaited.get(session);
+  if (waiting === undefined) {
+    waiting = new Promise<http2.Settings>((resolve, reject) => {
+      const onError = (error: Error) => {
+        session.off('remoteSettings', onSettings);
+        settingsAwaited.delete(session);
+        reject(error);
+      };
+      const onSettings = (settings: http2.Settings) => {
+        session.off('error', onError);
+        settingsAwaited.delete(session);
+        resolve(settings);
+      };
+      session.once('remoteSettings', onSettings);
+      session.once('error', onError);
+    });
+    settingsAwaited.set(session, waiting);
+  }
+  return waiting;
 }
+
+const settingsAwaited = new WeakMap<ClientHttp2Session, Promise<http2.Settings>>();
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
   const flat: Record<string, string | undefined> = {};

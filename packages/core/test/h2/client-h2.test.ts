@@ -76,6 +76,32 @@ describe('connect() over HTTP/2 (RFC 8441)', () => {
     }
   });
 
+  test('twenty connects at once on one new session share its SETTINGS wait (no MaxListeners warning)', async () => {
+    setup = await startH2({ path: '/echo' });
+    setup.wss.on('connection', echo);
+    const session = http2.connect(`https://127.0.0.1:${setup.port}`, {
+      ca: testCertificate().cert,
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const url = `wss://127.0.0.1:${setup.port}/echo`;
+      const clients = await Promise.all(
+        Array.from({ length: 20 }, () => connect(url, { http2: session })),
+      );
+      expect(session.listenerCount('remoteSettings')).toBe(0);
+      expect(await reply(clients[19] as WebSocketConnection, 'last')).toBe('last');
+      for (const client of clients) client.terminate();
+      // A warning is emitted on the next tick after the listener that crossed the limit.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      session.close();
+    }
+  });
+
   test('a refusal rejects with the client code of its status, naming the server code', async () => {
     setup = await startH2({ path: '/echo' });
     const error = await connect(`wss://127.0.0.1:${setup.port}/missing`, {
