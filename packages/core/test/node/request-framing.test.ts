@@ -79,7 +79,7 @@ interface Case {
   readonly bytes: (port: number) => Buffer;
   readonly status: number;
   readonly code: ErrorCode;
-  /** Whether Node's own parser refuses it (400, no code) before wsgate's listener sees it. */
+  /** Whether Node's own parser refuses it before wsgate's upgrade listener sees it (400). */
   readonly nodeRefuses: boolean;
 }
 
@@ -160,12 +160,15 @@ describe('standalone server: ambiguous or unknown request heads', () => {
 
 describe('attached server: the same heads', () => {
   it.each(cases.filter((c) => c.nodeRefuses))(
-    "$name is answered 400 by Node's parser, never 101",
+    "$name is refused by Node's parser, answered 400 WSG_REQUEST_MALFORMED, never 101",
     async (c) => {
       const log: LogEvent[] = [];
       const port = await attached(log);
-      expectNodeRefusal(await rawExchange(port, c.bytes(port)));
-      expect(log).toEqual([]);
+      const response = await rawExchange(port, c.bytes(port));
+      expectNodeRefusal(response);
+      // wsgate answers for Node's parser (see node/client-error.ts): the catalogue code, logged.
+      expect(response.headers['x-wsgate-error']).toBe('WSG_REQUEST_MALFORMED');
+      expect(log.map((event) => event.code)).toEqual(['WSG_REQUEST_MALFORMED']);
     },
   );
 
