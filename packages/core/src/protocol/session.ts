@@ -8,6 +8,7 @@ import { MessageAssembler } from './message-assembler.js';
 import type { InflateResult, SessionCompression } from './message-codec.js';
 import { MAX_CONTROL_PAYLOAD_BYTES, Opcode } from './opcodes.js';
 import { SendOrder, type SendSlot } from './send-order.js';
+import { type SessionHandler, type SessionOptions, SessionState } from './session-contract.js';
 import {
   type SharedCompressedFrame,
   type SharedMessage,
@@ -16,48 +17,11 @@ import {
 
 export { DEFAULT_MAX_MESSAGE_BYTES } from './message-assembler.js';
 
-export interface SessionOptions {
-  readonly side: 'server' | 'client';
-  /** Largest message accepted, checked from frame headers before buffering (close 1009). */
-  readonly maxMessageBytes?: number | undefined;
-  /** Answer pings with pongs automatically (RFC 6455 §5.5.2). */
-  readonly autoPong?: boolean | undefined;
-  /** How buffers are allocated; the Node layer passes Buffer.allocUnsafe. */
-  readonly allocate?: Allocate | undefined;
-  /**
-   * How the buffers of received messages are allocated: each must be an ArrayBuffer of its own,
-   * never a slice of a shared pool, because an application may send or keep `message.buffer`.
-   * The Node layer passes Buffer.allocUnsafeSlow; zero-filled ones by default.
-   */
-  readonly allocateMessage?: Allocate | undefined;
-  /** permessage-deflate, when negotiated. */
-  readonly compression?: SessionCompression | undefined;
-  /**
-   * Checks a whole message as UTF-8 at once (the Node layer passes buffer.isUtf8, native), for
-   * inflated text messages: our streaming validator takes about 1 ms per MiB on the event loop.
-   */
-  readonly isUtf8?: ((bytes: Uint8Array) => boolean) | undefined;
-}
-
-export interface SessionHandler {
-  onMessage(data: Uint8Array, isText: boolean): void;
-  onPing(payload: Uint8Array): void;
-  onPong(payload: Uint8Array): void;
-  /** Bytes to write to the transport, in order. */
-  onTransmit(bytes: Uint8Array): void;
-  /** The peer's close frame arrived; `code` is 1005 when it had none. */
-  onCloseFrame(code: number, reason: string): void;
-  /** The peer broke the protocol or a limit; a close frame with the error's code was sent. */
-  onFailure(code: ClosingCode, detail: string): void;
-  /**
-   * Work the codec deferred is over: an inflated message was handled (reading goes on unless
-   * paused), or the frames held behind a compressed message went out (`sendWaiting` false).
-   */
-  onCodecSettled?(): void;
-}
-
-export const SessionState = { open: 1, closing: 2, closed: 3 } as const;
-export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+export {
+  type SessionHandler,
+  type SessionOptions,
+  SessionState,
+} from './session-contract.js';
 
 const EMPTY = new Uint8Array(0);
 
