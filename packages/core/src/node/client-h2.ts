@@ -15,8 +15,8 @@ import {
 } from '../protocol/permessage-deflate.js';
 import type { ConnectOptions, WebSocketUrl } from './client.js';
 import { classifySocketError } from './client.js';
-import { WebSocketConnection } from './connection.js';
-import { createSessionCompression } from './zlib-codec.js';
+import { clientConnection } from './client-connection.js';
+import type { WebSocketConnection } from './connection.js';
 
 // connect() over HTTP/2 (RFC 8441): the WebSocket is one stream of a session. With `http2: true`
 // the connection opens a session of its own and closes it with the WebSocket; given a session
@@ -183,28 +183,12 @@ export async function connectOverHttp2(
       // The session lives as long as its one WebSocket.
       opened.once('close', () => session.close());
     }
-    const connection = new WebSocketConnection(opened, {
-      side: 'client',
+    const connection = clientConnection(opened, options, {
       subprotocol: outcome.subprotocol,
       extensions: fields['sec-websocket-extensions'],
-      compression:
-        agreement === undefined
-          ? undefined
-          : createSessionCompression(agreement, 'client', deflateOptions),
-      maxMessageBytes: options.maxMessageBytes,
-      closeTimeoutMs: options.closeTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-      maxMessagesPerSecond: options.maxMessagesPerSecond,
-      maxBufferedBytes: options.maxBufferedBytes,
-      slowConsumerPolicy: options.slowConsumerPolicy,
-      textAs: options.textAs,
+      deflate: agreement,
+      deflateOptions,
     });
-    const heartbeatMs = options.heartbeatIntervalMs ?? 0;
-    if (heartbeatMs > 0) {
-      const heartbeat = setInterval(() => connection.heartbeat(), heartbeatMs);
-      heartbeat.unref();
-      connection.once('close', () => clearInterval(heartbeat));
-    }
     setImmediate(() => connection.start());
     return connection;
   } catch (error) {

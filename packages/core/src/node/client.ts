@@ -13,9 +13,9 @@ import {
   PERMESSAGE_DEFLATE,
 } from '../protocol/permessage-deflate.js';
 import { type CaptureSetting, captureFor } from './capture.js';
+import { clientConnection } from './client-connection.js';
 import { connectOverHttp2 } from './client-h2.js';
-import { type ConnectionLimits, WebSocketConnection } from './connection.js';
-import { createSessionCompression } from './zlib-codec.js';
+import type { ConnectionLimits, WebSocketConnection } from './connection.js';
 
 export interface ConnectOptions extends ConnectionLimits {
   readonly origin?: string | undefined;
@@ -230,21 +230,11 @@ export function connect(
         return;
       }
       socket.pause();
-      const connection = new WebSocketConnection(socket, {
-        side: 'client',
+      const connection = clientConnection(socket, options, {
         subprotocol: outcome.subprotocol,
         extensions: result.head.headers['sec-websocket-extensions'],
-        compression:
-          agreement === undefined
-            ? undefined
-            : createSessionCompression(agreement, 'client', deflateOptions),
-        maxMessageBytes: options.maxMessageBytes,
-        closeTimeoutMs: options.closeTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
-        maxMessagesPerSecond: options.maxMessagesPerSecond,
-        maxBufferedBytes: options.maxBufferedBytes,
-        slowConsumerPolicy: options.slowConsumerPolicy,
-        textAs: options.textAs,
+        deflate: agreement,
+        deflateOptions,
       });
       settle(undefined, connection);
       if (options.requirePerMessageDeflate && agreement === undefined) {
@@ -253,12 +243,6 @@ export function connect(
         // connection now, instead of closeTimeoutMs later.
         setImmediate(() => connection.start(result.rest));
         return;
-      }
-      const heartbeatMs = options.heartbeatIntervalMs ?? 0;
-      if (heartbeatMs > 0) {
-        const heartbeat = setInterval(() => connection.heartbeat(), heartbeatMs);
-        heartbeat.unref();
-        connection.once('close', () => clearInterval(heartbeat));
       }
       // Let the caller attach listeners before the bytes that came with the 101 are read.
       const rest = result.rest;
